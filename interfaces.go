@@ -1,0 +1,105 @@
+package picasso
+
+import (
+	"context"
+	"io"
+	"net/http"
+)
+
+// Store keeps Picasso's own state: which project owns which app, and every
+// field of apps and routes (the backend holds a copy it runs from).
+// Methods return *Error values with ENOTFOUND, ECONFLICT or EUNAVAILABLE.
+type Store interface {
+	// CreateApp inserts app; ECONFLICT when the project already has the
+	// name or the backend name is taken.
+	CreateApp(ctx context.Context, app *App) error
+	GetApp(ctx context.Context, projectID, name string) (*App, error)
+	GetAppByBackendName(ctx context.Context, backendName string) (*App, error)
+	// ListApps returns one page of the project's apps ordered by name.
+	ListApps(ctx context.Context, projectID string, page Page) ([]*App, error)
+	// UpdateApp writes Description, Config and UpdatedAt of the app with app.ID.
+	UpdateApp(ctx context.Context, app *App) error
+	// DeleteApp removes the app; ECONFLICT while it still has routes.
+	DeleteApp(ctx context.Context, appID string) error
+
+	// CreateRoute inserts route; ECONFLICT when the app has the path already.
+	CreateRoute(ctx context.Context, route *Route) error
+	GetRoute(ctx context.Context, appID, path string) (*Route, error)
+	// ListRoutes returns one page of the app's routes ordered by path.
+	ListRoutes(ctx context.Context, appID string, page Page) ([]*Route, error)
+	// UpdateRoute writes every field but AppID, Path and CreatedAt.
+	UpdateRoute(ctx context.Context, route *Route) error
+	DeleteRoute(ctx context.Context, appID, path string) error
+
+	// Generation is a counter every write increments; replicas compare it
+	// to know when their cached routes went stale.
+	Generation(ctx context.Context) (int64, error)
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Backend is a FaaS runtime that Picasso forwards apps, routes and calls to.
+// Apps are addressed by App.BackendName. Errors are *Error values:
+// ENOTFOUND, ECONFLICT, EINVALID (with a clean message), EBADGATEWAY
+// (unreachable, reset, garbage), ETIMEOUT, EUNAVAILABLE.
+type Backend interface {
+	CreateApp(ctx context.Context, app *App) error
+	UpdateApp(ctx context.Context, app *App) error
+	// DeleteApp removes the app; ENOTFOUND when the backend has no such app.
+	DeleteApp(ctx context.Context, app *App) error
+	CreateRoute(ctx context.Context, app *App, route *Route) error
+	UpdateRoute(ctx context.Context, app *App, route *Route) error
+	// DeleteRoute removes the route; deleting a missing route is not an error.
+	DeleteRoute(ctx context.Context, app *App, path string) error
+	// Invoke runs the route's function. The response body must be closed.
+	Invoke(ctx context.Context, call *Call) (*CallResult, error)
+	// Ping reports whether the runtime answers.
+	Ping(ctx context.Context) error
+}
+
+// BackendInventory is implemented by backends that can list what they
+// hold, which the reconciler compares with the store.
+type BackendInventory interface {
+	// ListApps returns every backend app name the runtime holds.
+	ListApps(ctx context.Context) ([]string, error)
+	// GetApp returns the app (Name = backend name), ENOTFOUND if absent.
+	GetApp(ctx context.Context, backendName string) (*App, error)
+	// ListRoutes returns the routes of the app, ENOTFOUND if it is absent.
+	ListRoutes(ctx context.Context, app *App) ([]*Route, error)
+}
+
+// Call is one function invocation: the route to run and the caller's HTTP
+// request, already stripped of credentials and hop-by-hop headers.
+type Call struct {
+	App   *App
+	Route *Route
+	// Method, RawQuery, Header and Body are the caller's; Body streams.
+	Method   string
+	RawQuery string
+	Header   http.Header
+	Body     io.Reader
+	// RequestID is the gateway's request id, passed on for correlation.
+	RequestID string
+}
+
+// CallResult is the function's answer. For async routes Status is 202,
+// CallID is set and Body is empty.
+type CallResult struct {
+	Status int
+	Header http.Header
+	Body   io.ReadCloser
+	CallID string
+}
+
+// Authenticator validates an OpenStack token. It returns EUNAUTHENTICATED
+// for a missing, invalid or expired token and EUNAVAILABLE when the
+// identity service cannot answer.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (*Identity, error)
+}
+
+// Authorizer decides whether an identity may perform an action on a
+// project; it returns EFORBIDDEN with a message saying why not.
+type Authorizer interface {
+	Authorize(id *Identity, projectID string, action Action) error
+}
