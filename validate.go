@@ -101,6 +101,10 @@ func ValidateConfig(config map[string]string) error {
 				return Errorf(EINVALID, "Invalid config key %q: use letters, digits, '_' and '-'", k)
 			}
 		}
+		if v == "" {
+			// "" means "delete this key" in every update, here and on the backends.
+			return Errorf(EINVALID, "Config value of %q must not be empty", k)
+		}
 		if len(v) > MaxConfigValue {
 			return Errorf(EINVALID, "Config value of %q must be %d characters or less", k, MaxConfigValue)
 		}

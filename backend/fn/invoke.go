@@ -1,0 +1,98 @@
+package fn
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/picasso-faas/picasso"
+)
+
+// Headers of Fn's invocation protocol.
+const (
+	headerCallID     = "Fn-Call-Id"
+	headerInvokeType = "Fn-Invoke-Type"
+	headerRequestID  = "X-Openstack-Request-Id"
+)
+
+// maxErrorBody caps what the driver reads of an error answer to tell Fn's
+// own errors from a function's.
+const maxErrorBody = 4 << 10
+
+// Invoke runs the route through its HTTP trigger. Async routes are invoked
+// detached: Fn answers 202 at once and the call id is the result.
+func (c *Client) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallResult, error) {
+	req, err := http.NewRequestWithContext(ctx, call.Method, c.urls.invoke(call.App.BackendName, call.Route.Path, call.RawQuery), call.Body)
+	if err != nil {
+		return nil, picasso.Wrap(picasso.EINTERNAL, err, "Internal error")
+	}
+	if call.Header != nil {
+		req.Header = call.Header.Clone()
+	}
+	if n, err := strconv.ParseInt(req.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
+		req.ContentLength = n
+	}
+	req.Header.Del("Content-Length")
+	if call.RequestID != "" {
+		req.Header.Set(headerRequestID, call.RequestID)
+	}
+	async := call.Route.Type == picasso.RouteAsync
+	if async {
+		req.Header.Set(headerInvokeType, "detached")
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, transportError(ctx, err)
+	}
+	if err := serviceError(req, resp); err != nil {
+		return nil, err
+	}
+	if async && resp.StatusCode == http.StatusAccepted {
+		resp.Body.Close()
+		return &picasso.CallResult{Status: resp.StatusCode, Header: resp.Header, Body: http.NoBody, CallID: resp.Header.Get(headerCallID)}, nil
+	}
+	// Fn does not keep route headers; like IronFunctions, the driver adds
+	// the first value of each to the function's answer.
+	for name, values := range call.Route.Headers {
+		if len(values) > 0 {
+			resp.Header.Set(name, values[0])
+		}
+	}
+	return &picasso.CallResult{Status: resp.StatusCode, Header: resp.Header, Body: resp.Body}, nil
+}
+
+// serviceError returns the error Fn itself reported, closing the body,
+// or nil for an answer of the function, whatever its status. Fn's service
+// statuses (502, 504, 503, 429, 413) always come from Fn; a 404 comes
+// from Fn only when the trigger or app is missing, which is drift between
+// Picasso's store and the backend rather than the caller's fault.
+func serviceError(req *http.Request, resp *http.Response) error {
+	switch resp.StatusCode {
+	case http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusServiceUnavailable,
+		http.StatusTooManyRequests, http.StatusRequestEntityTooLarge:
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		return statusError(newAPIError(req.Method, req.URL, resp.StatusCode, body))
+	case http.StatusNotFound:
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		var flat struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(head, &flat) == nil && (flat.Message == "App not found" || flat.Message == "Trigger not found") {
+			resp.Body.Close()
+			return picasso.Wrap(picasso.EBADGATEWAY, newAPIError(req.Method, req.URL, resp.StatusCode, head), "Function is missing on the backend")
+		}
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+	}
+	return nil
+}
+
+// readCloser reads from one reader and closes another.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}

@@ -1,0 +1,137 @@
+package ironfunctions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/picasso-faas/picasso"
+)
+
+// requestIDHeader carries the gateway's request id to the function (as
+// HEADER_X_OPENSTACK_REQUEST_ID) for correlation.
+const requestIDHeader = "X-Openstack-Request-Id"
+
+// Invoke sends the call to /r/{backend app}{route path}, streaming the
+// body both ways. The gateway's deadline on ctx (route timeout plus a
+// margin) bounds the whole call, reading the result included; without
+// one, the route's timeout plus Options.InvokeMargin applies, because
+// IronFunctions itself can hang forever.
+func (c *Client) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallResult, error) {
+	u, err := c.urls.invoke(call.App.BackendName, call.Route.Path, call.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	cancel := context.CancelFunc(func() {})
+	if _, ok := ctx.Deadline(); !ok {
+		ctx, cancel = context.WithTimeout(ctx, call.Route.TimeoutDuration()+c.opts.InvokeMargin)
+	}
+	res, body, err := c.invoke(ctx, u, call)
+	if body == nil {
+		cancel()
+		return res, err
+	}
+	body.cancel = cancel
+	return res, nil
+}
+
+// invoke returns the result and, for a streamed answer, its body, which
+// then owns the call's context.
+func (c *Client) invoke(ctx context.Context, u *url.URL, call *picasso.Call) (*picasso.CallResult, *resultBody, error) {
+	req, err := newRequest(ctx, call.Method, u, call.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The caller's header map is not ours to modify.
+	req.Header = call.Header.Clone()
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	if call.RequestID != "" {
+		req.Header.Set(requestIDHeader, call.RequestID)
+	}
+	if req.ContentLength == 0 && req.Body != nil && req.Body != http.NoBody {
+		// Unknown reader: stream it chunked unless the caller said how
+		// long it is.
+		req.ContentLength = -1
+		if n, err := strconv.ParseInt(req.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
+			req.ContentLength = n
+		}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, transportError(ctx, err, msgFnTimeout)
+	}
+	switch resp.StatusCode {
+	case http.StatusOK:
+		body := &resultBody{ctx: ctx, body: resp.Body}
+		return &picasso.CallResult{Status: resp.StatusCode, Header: resp.Header, Body: body}, body, nil
+	case http.StatusAccepted:
+		defer resp.Body.Close()
+		var out callIDResult
+		if err := json.NewDecoder(io.LimitReader(resp.Body, maxErrorBody)).Decode(&out); err != nil {
+			return nil, nil, invalidResponse(err)
+		}
+		if out.CallID == "" {
+			return nil, nil, invalidResponse(errMissingObject)
+		}
+		return &picasso.CallResult{Status: http.StatusAccepted, Header: resp.Header, CallID: out.CallID}, nil, nil
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	if err != nil {
+		return nil, nil, transportError(ctx, err, msgFnTimeout)
+	}
+	return nil, nil, invokeError(resp.StatusCode, b)
+}
+
+// resultBody streams a function's answer and reports a failure while
+// reading it as a picasso error (ETIMEOUT once the deadline passed).
+type resultBody struct {
+	ctx    context.Context
+	body   io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *resultBody) Read(p []byte) (int, error) {
+	n, err := b.body.Read(p)
+	if err != nil && err != io.EOF {
+		err = transportError(b.ctx, err, msgFnTimeout)
+	}
+	return n, err
+}
+
+func (b *resultBody) Close() error {
+	err := b.body.Close()
+	b.cancel()
+	return err
+}
+
+// Ping asks GET /version (at the root, not under /v1) with a short
+// deadline; any failure is EUNAVAILABLE, which readiness reports.
+func (c *Client) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.PingTimeout)
+	defer cancel()
+	req, err := newRequest(ctx, http.MethodGet, c.urls.version(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return picasso.Wrap(picasso.EUNAVAILABLE, err, msgUnavailable)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Version string `json:"version"`
+	}
+	decodeErr := json.NewDecoder(io.LimitReader(resp.Body, maxErrorBody)).Decode(&out)
+	if resp.StatusCode != http.StatusOK || decodeErr != nil || out.Version == "" {
+		cause := fmt.Errorf("ironfunctions: ping: HTTP %d (decoding: %v)", resp.StatusCode, decodeErr)
+		return picasso.Wrap(picasso.EUNAVAILABLE, cause, msgUnavailable)
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package local
+
+import (
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/picasso-faas/picasso"
+)
+
+// basePath is the only variable a function gets that is not about its
+// call: the gateway's own environment holds secrets and is never passed.
+const basePath = "/usr/local/bin:/usr/bin:/bin"
+
+// requestIDHeader carries the gateway's request id to the function.
+const requestIDHeader = "X-Openstack-Request-Id"
+
+// functionEnv builds the environment of a call in IronFunctions' order,
+// later entries overriding earlier ones (see the package documentation).
+func (rt *Runtime) functionEnv(call *picasso.Call, callID, requestID string) []string {
+	env := map[string]string{
+		"PATH":        basePath,
+		"METHOD":      call.Method,
+		"ROUTE":       call.Route.Path,
+		"REQUEST_URL": rt.requestURL(call),
+	}
+	for name, values := range call.Header {
+		env["HEADER_"+envName(name)] = strings.Join(values, " ")
+	}
+	for k, v := range call.App.Config {
+		env[envName(k)] = v
+	}
+	for k, v := range call.Route.Config {
+		env[envName(k)] = v
+	}
+	env["CALL_ID"] = callID
+	env["HEADER_"+envName(requestIDHeader)] = requestID
+
+	list := make([]string, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		// Such a variable cannot be passed (the kernel ends a variable at
+		// NUL, its name at "="); dropping it beats failing every call.
+		if strings.ContainsAny(k, "=\x00") || strings.ContainsRune(env[k], 0) {
+			continue
+		}
+		list = append(list, k+"="+env[k])
+	}
+	return list
+}
+
+// envName turns a header name or config key into a variable name.
+func envName(s string) string {
+	return strings.ReplaceAll(strings.ToUpper(s), "-", "_")
+}
+
+func (rt *Runtime) requestURL(call *picasso.Call) string {
+	u := rt.baseURL + "/r/" + call.App.BackendName + call.Route.Path
+	if call.RawQuery != "" {
+		u += "?" + call.RawQuery
+	}
+	return u
+}
+
+// routeHeaders returns the route's response headers, first value of each,
+// as IronFunctions sets them.
+func routeHeaders(route *picasso.Route) http.Header {
+	h := make(http.Header, len(route.Headers))
+	for name, values := range route.Headers {
+		if len(values) > 0 {
+			h.Set(name, values[0])
+		}
+	}
+	return h
+}

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/picasso-faas/picasso/store"
+)
+
+// config is everything picasso-api can be told, by flag or environment
+// variable (the flag wins). The original Picasso's names are kept.
+type config struct {
+	Host         string
+	Port         int
+	PublicURL    string
+	DBURI        string
+	AutoMigrate  bool
+	Backend      string
+	FunctionsURL string
+	FunctionsDir string
+
+	Auth                     string
+	AllowRemoteNoAuth        bool
+	KeystoneEndpoint         string
+	KeystoneUser             string
+	KeystonePassword         string
+	KeystoneUserDomain       string
+	KeystoneProject          string
+	KeystoneProjectDomain    string
+	KeystoneAppCredentialID  string
+	KeystoneAppCredentialKey string
+	TokenCacheTTL            time.Duration
+	KeystoneTimeout          time.Duration
+
+	LogLevel  string
+	LogFile   string
+	LogFormat string
+
+	MaxBodyBytes        int64
+	MaxInFlightCalls    int
+	InvokeTimeoutMargin time.Duration
+	BackendTimeout      time.Duration
+	ReadHeaderTimeout   time.Duration
+	IdleTimeout         time.Duration
+	DrainTimeout        time.Duration
+	MetricsAddr         string
+}
+
+// Modes of authentication and kinds of backend.
+const (
+	authKeystone = "keystone"
+	authNoAuth   = "noauth"
+
+	backendIronFunctions = "ironfunctions"
+	backendFn            = "fn"
+	backendLocal         = "local"
+)
+
+// defaultSQLiteURI is the embedded database used when --db-uri is unset.
+const defaultSQLiteURI = "sqlite://picasso.db"
+
+// errHelp is returned when --help was asked for: not a failure.
+var errHelp = flag.ErrHelp
+
+// envFlags binds each flag to its environment variable: the variable's
+// value becomes the flag's default, so an explicit flag still wins.
+type envFlags struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func (e *envFlags) usage(env, usage string) string {
+	return usage + " (env " + env + ")"
+}
+
+func (e *envFlags) String(p *string, name, env, def, usage string) {
+	if v := e.getenv(env); v != "" {
+		def = v
+	}
+	e.fs.StringVar(p, name, def, e.usage(env, usage))
+}
+
+func (e *envFlags) Int(p *int, name, env string, def int, usage string) {
+	if v := e.getenv(env); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("invalid %s=%q: not an integer", env, v))
+		}
+		def = n
+	}
+	e.fs.IntVar(p, name, def, e.usage(env, usage))
+}
+
+func (e *envFlags) Int64(p *int64, name, env string, def int64, usage string) {
+	if v := e.getenv(env); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("invalid %s=%q: not an integer", env, v))
+		}
+		def = n
+	}
+	e.fs.Int64Var(p, name, def, e.usage(env, usage))
+}
+
+func (e *envFlags) Bool(p *bool, name, env string, def bool, usage string) {
+	if v := e.getenv(env); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("invalid %s=%q: not a boolean", env, v))
+		}
+		def = b
+	}
+	e.fs.BoolVar(p, name, def, e.usage(env, usage))
+}
+
+func (e *envFlags) Duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	if v := e.getenv(env); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("invalid %s=%q: not a duration such as 30s", env, v))
+		}
+		def = d
+	}
+	e.fs.DurationVar(p, name, def, e.usage(env, usage))
+}
+
+// parseConfig reads flags and environment, fills the derived defaults and
+// validates everything, failing with one line that names the option.
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	e := &envFlags{fs: fs, getenv: getenv}
+	var dev bool
+	fs.BoolVar(&dev, "dev", false, "development defaults: embedded SQLite, local runtime, no authentication, 127.0.0.1 only (the same as giving no configuration)")
+
+	e.String(&c.Host, "host", "PICASSO_HOST", "", "address to listen on (default 127.0.0.1 with --auth noauth, else 0.0.0.0)")
+	e.Int(&c.Port, "port", "PICASSO_PORT", 10001, "port to listen on")
+	e.String(&c.PublicURL, "public-url", "PICASSO_PUBLIC_URL", "", "base URL users reach Picasso at, used in route URLs (default http://<host>:<port>)")
+	e.String(&c.DBURI, "db-uri", "PICASSO_DB", "", "database: mysql://user:pass@host[:port]/db, mysql+pymysql://..., or sqlite:///path/to/file.db (default "+defaultSQLiteURI+")")
+	e.Bool(&c.AutoMigrate, "auto-migrate", "PICASSO_AUTO_MIGRATE", false, "apply database migrations at start (always on for the default embedded SQLite)")
+	e.String(&c.Backend, "backend", "PICASSO_BACKEND", "", "FaaS runtime: ironfunctions, fn or local (default: local without --functions-url; fn when its path ends in /v2; else ironfunctions)")
+	e.String(&c.FunctionsURL, "functions-url", "FUNCTIONS_URL", "", "URL of the FaaS runtime's API, e.g. http://ironfunctions:8080/v1")
+	e.String(&c.FunctionsDir, "functions-dir", "PICASSO_FUNCTIONS_DIR", "examples/functions", "directory of executables the local runtime runs (a route's image names a file in it)")
+
+	e.String(&c.Auth, "auth", "PICASSO_AUTH", "", "authentication: keystone or noauth (default keystone when --keystone-endpoint is set, else noauth)")
+	e.Bool(&c.AllowRemoteNoAuth, "allow-remote-noauth", "PICASSO_ALLOW_REMOTE_NOAUTH", false, "allow --auth noauth on a non-loopback address (anyone reaching it is admin)")
+	e.String(&c.KeystoneEndpoint, "keystone-endpoint", "KEYSTONE_ENDPOINT", "", "Keystone v3 URL, e.g. http://keystone:5000/v3")
+	e.String(&c.KeystoneUser, "keystone-user", "PICASSO_KEYSTONE_USER", "", "service user that validates tokens (needs role service or admin)")
+	e.String(&c.KeystonePassword, "keystone-password", "PICASSO_KEYSTONE_PASSWORD", "", "password of the service user")
+	e.String(&c.KeystoneUserDomain, "keystone-user-domain", "PICASSO_KEYSTONE_USER_DOMAIN", "Default", "domain of the service user")
+	e.String(&c.KeystoneProject, "keystone-project", "PICASSO_KEYSTONE_PROJECT", "service", "project the service user logs in to")
+	e.String(&c.KeystoneProjectDomain, "keystone-project-domain", "PICASSO_KEYSTONE_PROJECT_DOMAIN", "Default", "domain of that project")
+	e.String(&c.KeystoneAppCredentialID, "keystone-app-credential-id", "PICASSO_KEYSTONE_APP_CREDENTIAL_ID", "", "application credential id, instead of user and password")
+	e.String(&c.KeystoneAppCredentialKey, "keystone-app-credential-secret", "PICASSO_KEYSTONE_APP_CREDENTIAL_SECRET", "", "application credential secret")
+	e.Duration(&c.TokenCacheTTL, "token-cache-ttl", "PICASSO_TOKEN_CACHE_TTL", 300*time.Second, "how long a validated token is trusted without asking Keystone again; 0 disables the cache")
+	e.Duration(&c.KeystoneTimeout, "keystone-timeout", "PICASSO_KEYSTONE_TIMEOUT", 5*time.Second, "deadline of each call to Keystone")
+
+	e.String(&c.LogLevel, "log-level", "PICASSO_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR")
+	e.String(&c.LogFile, "log-file", "PICASSO_LOG_FILE", "", "file to append logs to (default stdout)")
+	e.String(&c.LogFormat, "log-format", "PICASSO_LOG_FORMAT", "", "json or text (default json; text on a terminal)")
+
+	e.Int64(&c.MaxBodyBytes, "max-body-size", "PICASSO_MAX_BODY_SIZE", 32<<20, "largest function call body in bytes (413 beyond)")
+	e.Int(&c.MaxInFlightCalls, "max-inflight-calls", "PICASSO_MAX_INFLIGHT_CALLS", 1024, "concurrent function calls before new ones get 503 with Retry-After")
+	e.Duration(&c.InvokeTimeoutMargin, "invoke-timeout-margin", "PICASSO_INVOKE_TIMEOUT_MARGIN", 2*time.Second, "added to a route's timeout to form Picasso's own deadline (504 beyond)")
+	e.Duration(&c.BackendTimeout, "backend-timeout", "PICASSO_BACKEND_TIMEOUT", 10*time.Second, "deadline of each management call to the backend")
+	e.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "PICASSO_READ_HEADER_TIMEOUT", 10*time.Second, "time a client has to send its request headers")
+	e.Duration(&c.IdleTimeout, "idle-timeout", "PICASSO_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
+	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
+	e.String(&c.MetricsAddr, "metrics-addr", "PICASSO_METRICS_ADDR", "", "serve /metrics on this separate address as well, e.g. 127.0.0.1:9101")
+
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if len(e.errs) > 0 {
+		return nil, e.errs[0]
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if dev {
+		c.DBURI, c.Auth, c.Backend, c.FunctionsURL, c.KeystoneEndpoint = "", authNoAuth, backendLocal, "", ""
+	}
+	if err := c.complete(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// complete derives the defaults that depend on other options and checks
+// that the whole makes sense.
+func (c *config) complete() error {
+	if c.DBURI == "" {
+		c.DBURI = defaultSQLiteURI
+		c.AutoMigrate = true
+	}
+	if _, _, err := store.ParseURI(c.DBURI); err != nil {
+		return fmt.Errorf("invalid --db-uri: %w", err)
+	}
+	if err := c.completeBackend(); err != nil {
+		return err
+	}
+	if err := c.completeAuth(); err != nil {
+		return err
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("invalid --port %d: must be from 0 to 65535", c.Port)
+	}
+	if c.PublicURL != "" {
+		if err := checkHTTPURL(c.PublicURL); err != nil {
+			return fmt.Errorf("invalid --public-url: %w", err)
+		}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("invalid --log-format %q: must be json or text", c.LogFormat)
+	}
+	switch {
+	case c.MaxBodyBytes <= 0:
+		return errors.New("invalid --max-body-size: must be positive")
+	case c.MaxInFlightCalls <= 0:
+		return errors.New("invalid --max-inflight-calls: must be positive")
+	case c.TokenCacheTTL < 0:
+		return errors.New("invalid --token-cache-ttl: must not be negative")
+	}
+	return nil
+}
+
+func (c *config) completeBackend() error {
+	if c.Backend == "" {
+		switch {
+		case c.FunctionsURL == "":
+			c.Backend = backendLocal
+		case strings.HasSuffix(strings.TrimRight(c.FunctionsURL, "/"), "/v2"):
+			c.Backend = backendFn
+		default:
+			c.Backend = backendIronFunctions
+		}
+	}
+	switch c.Backend {
+	case backendLocal:
+		if c.FunctionsDir == "" {
+			return errors.New("invalid --functions-dir: must not be empty with --backend local")
+		}
+	case backendIronFunctions, backendFn:
+		if c.FunctionsURL == "" {
+			return fmt.Errorf("missing --functions-url: required with --backend %s", c.Backend)
+		}
+		if err := checkHTTPURL(c.FunctionsURL); err != nil {
+			return fmt.Errorf("invalid --functions-url: %w", err)
+		}
+	default:
+		return fmt.Errorf("invalid --backend %q: must be ironfunctions, fn or local", c.Backend)
+	}
+	return nil
+}
+
+func (c *config) completeAuth() error {
+	if c.Auth == "" {
+		c.Auth = authNoAuth
+		if c.KeystoneEndpoint != "" {
+			c.Auth = authKeystone
+		}
+	}
+	switch c.Auth {
+	case authNoAuth:
+		if c.Host == "" {
+			c.Host = "127.0.0.1"
+		}
+		if !isLoopback(c.Host) && !c.AllowRemoteNoAuth {
+			return fmt.Errorf("refusing --auth noauth on --host %s: anyone reaching it would be admin; use a loopback address or --allow-remote-noauth", c.Host)
+		}
+	case authKeystone:
+		if c.Host == "" {
+			c.Host = "0.0.0.0"
+		}
+		if c.KeystoneEndpoint == "" {
+			return errors.New("missing --keystone-endpoint: required with --auth keystone")
+		}
+		if err := checkHTTPURL(c.KeystoneEndpoint); err != nil {
+			return fmt.Errorf("invalid --keystone-endpoint: %w", err)
+		}
+		if c.KeystoneAppCredentialID == "" && (c.KeystoneUser == "" || c.KeystonePassword == "") {
+			return errors.New("missing Keystone service credentials: set --keystone-user and --keystone-password, or --keystone-app-credential-id and --keystone-app-credential-secret")
+		}
+		if c.KeystoneAppCredentialID != "" && c.KeystoneAppCredentialKey == "" {
+			return errors.New("missing --keystone-app-credential-secret: required with --keystone-app-credential-id")
+		}
+	default:
+		return fmt.Errorf("invalid --auth %q: must be keystone or noauth", c.Auth)
+	}
+	return nil
+}
+
+// checkHTTPURL accepts absolute http(s) URLs with a host.
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q must start with http:// or https://", raw)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", raw)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// listenAddr is the address the server binds.
+func (c *config) listenAddr() string {
+	return net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
+}

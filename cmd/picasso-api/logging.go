@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// parseLevel accepts the original Picasso's Python level names.
+func parseLevel(name string) (slog.Level, error) {
+	switch strings.ToUpper(name) {
+	case "DEBUG":
+		return slog.LevelDebug, nil
+	case "INFO", "":
+		return slog.LevelInfo, nil
+	case "WARNING", "WARN":
+		return slog.LevelWarn, nil
+	case "ERROR", "CRITICAL":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("invalid --log-level %q: must be DEBUG, INFO, WARNING or ERROR", name)
+}
+
+// newLogger writes to --log-file or stdout, as JSON unless the format is
+// text or, with no format given, stdout is a terminal.
+func newLogger(c *config, stdout io.Writer) (*slog.Logger, io.Closer, error) {
+	level, err := parseLevel(c.LogLevel)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, closer := stdout, io.Closer(nopCloser{})
+	if c.LogFile != "" {
+		f, err := os.OpenFile(c.LogFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o640)
+		if err != nil {
+			return nil, nil, fmt.Errorf("invalid --log-file: %w", err)
+		}
+		out, closer = f, f
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "text" || c.LogFormat == "" && isTerminal(out) {
+		return slog.New(slog.NewTextHandler(out, opts)), closer, nil
+	}
+	return slog.New(slog.NewJSONHandler(out, opts)), closer, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+type nopCloser struct{}
+
+func (nopCloser) Close() error { return nil }

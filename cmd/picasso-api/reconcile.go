@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/reconcile"
+	"github.com/picasso-faas/picasso/store"
+)
+
+// runReconcile reports the drift between the store and the backend as
+// JSON lines, and repairs it with --repair. It exits non-zero when drift
+// remains, so it can run from cron or a health check.
+func runReconcile(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var repair bool
+	rest := args[:0:0]
+	for _, a := range args {
+		if a == "--repair" || a == "-repair" {
+			repair = true
+			continue
+		}
+		rest = append(rest, a)
+	}
+	cfg, err := parseConfig("picasso-api reconcile", rest, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	backend, closeBackend, err := newBackend(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	if closeBackend != nil {
+		defer closeBackend(context.WithoutCancel(ctx))
+	}
+	inventory, ok := backend.(reconcile.Backend)
+	if !ok {
+		return fmt.Errorf("the %s backend cannot list what it holds, so it cannot be reconciled", cfg.Backend)
+	}
+	drifts, err := reconcile.Run(ctx, db, inventory, repair)
+	enc := json.NewEncoder(stdout)
+	unrepaired := 0
+	for _, d := range drifts {
+		enc.Encode(d)
+		if !d.Repaired {
+			unrepaired++
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("reconcile stopped: %s", picasso.ErrorMessage(err))
+	}
+	if unrepaired > 0 {
+		return fmt.Errorf("%d differences between the store and the backend remain", unrepaired)
+	}
+	return nil
+}

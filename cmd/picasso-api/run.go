@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/picasso-faas/picasso/gateway"
+)
+
+// run is the whole program: main only supplies the process's context,
+// arguments, environment and output streams, so tests run it as a user
+// would.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	name, rest := "picasso-api", args[1:]
+	if len(rest) > 0 {
+		switch rest[0] {
+		case "migrate":
+			return runMigrate(ctx, rest[1:], getenv, stdout, stderr)
+		case "reconcile":
+			return runReconcile(ctx, rest[1:], getenv, stdout, stderr)
+		case "serve":
+			rest = rest[1:]
+		}
+	}
+	cfg, err := parseConfig(name, rest, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, stdout)
+}
+
+// serve wires the dependencies, serves until ctx ends, then drains.
+func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
+	started := time.Now()
+	logger, logCloser, err := newLogger(cfg, stdout)
+	if err != nil {
+		return err
+	}
+	defer logCloser.Close()
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	deps, err := wire(ctx, cfg, logger, registry)
+	if err != nil {
+		return err
+	}
+	defer deps.close(logger)
+
+	listener, err := net.Listen("tcp", cfg.listenAddr())
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.listenAddr(), err)
+	}
+	addr := listener.Addr().String()
+	gwConfig := deps.gatewayConfig
+	if gwConfig.PublicURL == "" {
+		gwConfig.PublicURL = "http://" + publicHostPort(addr)
+	}
+	gw := gateway.NewServer(gwConfig, deps.gateway)
+
+	srv := &http.Server{
+		Handler:           gw,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	metricsSrv := startMetricsServer(cfg, registry, logger)
+
+	cacheCtx, stopCache := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopCache()
+	go gw.Run(cacheCtx)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(listener) }()
+	logStart(logger, cfg, addr, time.Since(started))
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining in-flight requests", "drain_timeout", cfg.DrainTimeout)
+	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	if metricsSrv != nil {
+		metricsSrv.Shutdown(drainCtx)
+	}
+	if err := srv.Shutdown(drainCtx); err != nil {
+		srv.Close()
+		return fmt.Errorf("drain timeout of %s reached with requests still running", cfg.DrainTimeout)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// logStart says how Picasso runs; in the embedded development mode it
+// says so first, so nobody mistakes it for a production setup.
+func logStart(logger *slog.Logger, cfg *config, addr string, elapsed time.Duration) {
+	if cfg.Auth == authNoAuth {
+		logger.Warn("development mode: no authentication, every caller is admin", "host", cfg.Host)
+	}
+	logger.Info("picasso-api ready",
+		"addr", addr,
+		"auth", cfg.Auth,
+		"backend", cfg.Backend,
+		"database", databaseKind(cfg.DBURI),
+		"startup", elapsed,
+	)
+}
+
+func startMetricsServer(cfg *config, registry *prometheus.Registry, logger *slog.Logger) *http.Server {
+	if cfg.MetricsAddr == "" {
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: cfg.ReadHeaderTimeout}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics listener failed", "addr", cfg.MetricsAddr, "error", err)
+		}
+	}()
+	return srv
+}
+
+// publicHostPort turns a wildcard listen address into one a client can use.
+func publicHostPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/fn"
+	"github.com/picasso-faas/picasso/backend/ironfunctions"
+	"github.com/picasso-faas/picasso/backend/local"
+	"github.com/picasso-faas/picasso/gateway"
+	"github.com/picasso-faas/picasso/keystone"
+	"github.com/picasso-faas/picasso/reconcile"
+	"github.com/picasso-faas/picasso/store"
+)
+
+// dependencies are the concrete pieces behind the gateway's interfaces.
+type dependencies struct {
+	gateway       gateway.Deps
+	gatewayConfig gateway.Config
+	closers       []func(context.Context) error
+}
+
+func (d *dependencies) close(logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		if err := d.closers[i](ctx); err != nil {
+			logger.Warn("closing a dependency failed", "error", err)
+		}
+	}
+}
+
+// wire opens the store and builds the backend and the identity pieces.
+// Only the store must answer at start: a backend or Keystone that is down
+// is reported by /readyz instead, and calls fail with 502/503 until it
+// returns.
+func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prometheus.Registry) (*dependencies, error) {
+	d := &dependencies{gatewayConfig: gateway.Config{
+		PublicURL:           cfg.PublicURL,
+		MaxBodyBytes:        cfg.MaxBodyBytes,
+		MaxInFlightCalls:    cfg.MaxInFlightCalls,
+		InvokeTimeoutMargin: cfg.InvokeTimeoutMargin,
+	}}
+	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
+	if err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, func(context.Context) error { return db.Close() })
+	registry.MustRegister(collectors.NewDBStatsCollector(db.SQL(), "picasso"))
+
+	backend, closeBackend, err := newBackend(cfg, logger)
+	if err != nil {
+		d.close(logger)
+		return nil, err
+	}
+	if closeBackend != nil {
+		d.closers = append(d.closers, closeBackend)
+	}
+	if rt, ok := backend.(*local.Runtime); ok {
+		if err := loadLocalRuntime(ctx, db, rt, logger); err != nil {
+			d.close(logger)
+			return nil, err
+		}
+	}
+
+	d.gateway = gateway.Deps{
+		Store:      db,
+		Backend:    backend,
+		Logger:     logger,
+		Registerer: registry,
+		Gatherer:   registry,
+		Checks: []gateway.Check{
+			{Name: "database", Check: db.Ping},
+			{Name: "backend", Check: backend.Ping},
+		},
+	}
+	switch cfg.Auth {
+	case authNoAuth:
+		d.gateway.Auth = keystone.NoAuth{}
+		d.gateway.Policy = keystone.NewPolicy(keystone.DefaultPolicy())
+	case authKeystone:
+		validator, err := keystone.NewValidator(ctx, keystoneOptions(cfg, logger))
+		if err != nil {
+			d.close(logger)
+			return nil, fmt.Errorf("keystone: %w", err)
+		}
+		registry.MustRegister(keystone.NewCollector(validator))
+		d.gateway.Auth = validator
+		d.gateway.Policy = keystone.NewPolicy(keystone.DefaultPolicy())
+		d.gateway.Checks = append(d.gateway.Checks, gateway.Check{Name: "keystone", Check: keystoneReachable(cfg.KeystoneEndpoint)})
+		d.gatewayConfig.KeystoneEndpoint = cfg.KeystoneEndpoint
+	}
+	return d, nil
+}
+
+func newBackend(cfg *config, logger *slog.Logger) (picasso.Backend, func(context.Context) error, error) {
+	switch cfg.Backend {
+	case backendIronFunctions:
+		c, err := ironfunctions.New(cfg.FunctionsURL, ironfunctions.Options{Timeout: cfg.BackendTimeout})
+		return c, nil, err
+	case backendFn:
+		c, err := fn.New(cfg.FunctionsURL, fn.Options{Timeout: cfg.BackendTimeout})
+		return c, nil, err
+	default:
+		rt, err := local.New(local.Options{FunctionsDir: cfg.FunctionsDir, Logger: logger})
+		if err != nil {
+			return nil, nil, fmt.Errorf("invalid --functions-dir: %w", err)
+		}
+		return rt, rt.Close, nil
+	}
+}
+
+// loadLocalRuntime hands the local runtime, which keeps its registry in
+// memory, the apps and routes of the store: the same repair reconcile
+// does, run at every start.
+func loadLocalRuntime(ctx context.Context, db *store.DB, rt *local.Runtime, logger *slog.Logger) error {
+	drifts, err := reconcile.Run(ctx, db, rt, true)
+	if err != nil {
+		return fmt.Errorf("loading the local runtime: %w", err)
+	}
+	for _, d := range drifts {
+		if !d.Repaired {
+			logger.Warn("local runtime: could not load", "app", d.BackendName, "path", d.Path, "kind", d.Kind, "error", d.RepairError)
+		}
+	}
+	return nil
+}
+
+func keystoneOptions(cfg *config, logger *slog.Logger) keystone.Options {
+	return keystone.Options{
+		AuthURL:             cfg.KeystoneEndpoint,
+		Username:            cfg.KeystoneUser,
+		Password:            cfg.KeystonePassword,
+		UserDomainName:      cfg.KeystoneUserDomain,
+		ProjectName:         cfg.KeystoneProject,
+		ProjectDomainName:   cfg.KeystoneProjectDomain,
+		AppCredentialID:     cfg.KeystoneAppCredentialID,
+		AppCredentialSecret: cfg.KeystoneAppCredentialKey,
+		CacheTTL:            cfg.TokenCacheTTL,
+		Timeout:             cfg.KeystoneTimeout,
+		Logger:              logger,
+	}
+}
+
+// keystoneReachable checks that Keystone answers at all; whether our
+// service login works shows in the calls themselves (503).
+func keystoneReachable(endpoint string) func(context.Context) error {
+	client := &http.Client{}
+	url := strings.TrimRight(endpoint, "/")
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			return fmt.Errorf("keystone answered %d", resp.StatusCode)
+		}
+		return nil
+	}
+}
+
+// databaseKind names the database without its credentials.
+func databaseKind(uri string) string {
+	driver, _, err := store.ParseURI(uri)
+	if err != nil {
+		return "unknown"
+	}
+	return driver
+}

@@ -1,0 +1,203 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/picasso-faas/picasso"
+)
+
+type createAppRequest struct {
+	App struct {
+		Name        string            `json:"name"`
+		Description *string           `json:"description"`
+		Config      map[string]string `json:"config"`
+	} `json:"app"`
+}
+
+type updateAppRequest struct {
+	Description *string           `json:"description"`
+	Config      map[string]string `json:"config"`
+}
+
+type appResponse struct {
+	App     appView `json:"app"`
+	Message string  `json:"message"`
+}
+
+type appsResponse struct {
+	Apps       []appView `json:"apps"`
+	Message    string    `json:"message"`
+	NextMarker string    `json:"next_marker,omitempty"`
+}
+
+type messageResponse struct {
+	Message string `json:"message"`
+}
+
+func (s *Server) handleListApps() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, err := pageOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		apps, err := s.store.ListApps(r.Context(), mux.Vars(r)["project_id"], page)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		resp := appsResponse{Apps: make([]appView, 0, len(apps)), Message: "Successfully listed applications"}
+		for _, a := range apps {
+			resp.Apps = append(resp.Apps, newAppView(a))
+		}
+		if len(apps) > 0 {
+			resp.NextMarker = nextMarker(page, len(apps), apps[len(apps)-1].Name)
+		}
+		writeJSON(w, http.StatusOK, resp)
+	})
+}
+
+// handleCreateApp writes the store first, so that its unique keys decide
+// races, then the backend; a backend failure removes the row again.
+func (s *Server) handleCreateApp() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		projectID := mux.Vars(r)["project_id"]
+		var req createAppRequest
+		if err := s.decodeBody(r, "createApp", &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		app := &picasso.App{
+			ProjectID:   projectID,
+			Name:        req.App.Name,
+			BackendName: picasso.BackendName(projectID, req.App.Name),
+			Description: "App for project " + projectID,
+			Config:      nonNil(req.App.Config),
+		}
+		if req.App.Description != nil {
+			app.Description = *req.App.Description
+		}
+		if err := app.Validate(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		defer s.locks.lock(projectID + "/" + app.Name)()
+		if err := s.store.CreateApp(r.Context(), app); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.createBackendApp(r.Context(), app); err != nil {
+			s.undo(r, "delete app row", s.store.DeleteApp(context.WithoutCancel(r.Context()), app.ID))
+			s.writeError(w, r, err)
+			return
+		}
+		s.routes.invalidate()
+		writeJSON(w, http.StatusOK, appResponse{App: newAppView(app), Message: "App successfully created"})
+	})
+}
+
+// createBackendApp creates the app on the backend. An app that already
+// exists there under the derived name can only be this project's app left
+// behind by an earlier failure, so it is adopted and brought up to date.
+func (s *Server) createBackendApp(ctx context.Context, app *picasso.App) error {
+	err := s.backendOp("create_app", func() error { return s.backend.CreateApp(ctx, app) })
+	if picasso.IsCode(err, picasso.ECONFLICT) {
+		return s.backendOp("update_app", func() error { return s.backend.UpdateApp(ctx, app) })
+	}
+	return err
+}
+
+func (s *Server) handleGetApp() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vars := mux.Vars(r)
+		app, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, appResponse{App: newAppView(app), Message: "Successfully loaded app"})
+	})
+}
+
+// handleUpdateApp changes description and config. Config merges like
+// IronFunctions': a key set to "" is deleted.
+func (s *Server) handleUpdateApp() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vars := mux.Vars(r)
+		var req updateAppRequest
+		if err := s.decodeBody(r, "updateApp", &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		defer s.locks.lock(vars["project_id"] + "/" + vars["app"])()
+		old, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		app := *old
+		if req.Description != nil {
+			app.Description = *req.Description
+		}
+		app.Config = mergeConfig(old.Config, req.Config)
+		if err := app.Validate(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.store.UpdateApp(r.Context(), &app); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.backendOp("update_app", func() error { return s.backend.UpdateApp(r.Context(), &app) }); err != nil {
+			s.undo(r, "restore app row", s.store.UpdateApp(context.WithoutCancel(r.Context()), old))
+			s.writeError(w, r, err)
+			return
+		}
+		s.routes.invalidate()
+		writeJSON(w, http.StatusOK, appResponse{App: newAppView(&app), Message: "App successfully updated"})
+	})
+}
+
+// handleDeleteApp removes the row first (the store refuses while routes
+// exist), then the backend app; a backend failure restores the row.
+func (s *Server) handleDeleteApp() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vars := mux.Vars(r)
+		defer s.locks.lock(vars["project_id"] + "/" + vars["app"])()
+		app, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.store.DeleteApp(r.Context(), app.ID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		err = s.backendOp("delete_app", func() error { return s.backend.DeleteApp(r.Context(), app) })
+		if err != nil && !picasso.IsCode(err, picasso.ENOTFOUND) {
+			s.undo(r, "restore app row", s.store.CreateApp(context.WithoutCancel(r.Context()), app))
+			s.writeError(w, r, err)
+			return
+		}
+		s.routes.invalidate()
+		writeJSON(w, http.StatusOK, messageResponse{Message: "App successfully deleted"})
+	})
+}
+
+func mergeConfig(old, changes map[string]string) map[string]string {
+	merged := make(map[string]string, len(old)+len(changes))
+	for k, v := range old {
+		merged[k] = v
+	}
+	for k, v := range changes {
+		if v == "" {
+			delete(merged, k)
+		} else {
+			merged[k] = v
+		}
+	}
+	return merged
+}

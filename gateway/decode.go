@@ -1,0 +1,75 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/openapi"
+)
+
+// decodeBody reads a management request's JSON body, validates it against
+// the operation's schema in the OpenAPI document and decodes it into dst.
+// The schema gives the messages (unknown field, wrong type); the second
+// decode only fills Go values from an already-valid document.
+func (s *Server) decodeBody(r *http.Request, operationID string, dst any) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.cfg.MaxAPIBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return picasso.Errorf(picasso.ETOOLARGE, "Request body must be %d bytes or less", s.cfg.MaxAPIBodyBytes)
+		}
+		return picasso.Wrap(picasso.EINVALID, err, "Could not read the request body")
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return picasso.Errorf(picasso.EINVALID, "Missing request body")
+	}
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return picasso.Wrap(picasso.EINVALID, err, "Invalid JSON in request body")
+	}
+	if dec.More() {
+		return picasso.Errorf(picasso.EINVALID, "Invalid JSON in request body: trailing data after the object")
+	}
+	if err := openapi.ValidateBody(operationID, doc); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return picasso.Wrap(picasso.EINVALID, err, "Invalid request body")
+	}
+	return nil
+}
+
+// requireJSON accepts application/json with or without parameters.
+func requireJSON(r *http.Request) error {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "application/json" {
+		return errUnsupportedMedia
+	}
+	return nil
+}
+
+// flexBool is a boolean that also accepts the strings "true" and "false",
+// which python-picassoclient sends for is_public.
+type flexBool bool
+
+func (b *flexBool) UnmarshalJSON(data []byte) error {
+	switch string(data) {
+	case `true`, `"true"`:
+		*b = true
+	case `false`, `"false"`:
+		*b = false
+	default:
+		return errors.New(`must be true, false, "true" or "false"`)
+	}
+	return nil
+}

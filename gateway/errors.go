@@ -1,0 +1,76 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/picasso-faas/picasso"
+)
+
+// statusOf maps the domain's error codes onto HTTP statuses; it is the only
+// place that does.
+var statusOf = map[picasso.Code]int{
+	picasso.EINVALID:         http.StatusBadRequest,
+	picasso.EUNAUTHENTICATED: http.StatusUnauthorized,
+	picasso.EFORBIDDEN:       http.StatusForbidden,
+	picasso.ENOTFOUND:        http.StatusNotFound,
+	picasso.ECONFLICT:        http.StatusConflict,
+	picasso.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	picasso.EBADGATEWAY:      http.StatusBadGateway,
+	picasso.EUNAVAILABLE:     http.StatusServiceUnavailable,
+	picasso.ETIMEOUT:         http.StatusGatewayTimeout,
+	picasso.EINTERNAL:        http.StatusInternalServerError,
+}
+
+// errUnsupportedMedia is the one error without a domain code: it only
+// exists at the HTTP layer.
+var errUnsupportedMedia = errors.New("unsupported media type")
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// writeError answers with the JSON error envelope. Errors without a domain
+// code are internal: they are logged in full and shown as a generic text.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf[picasso.ErrorCode(err)]
+	message := picasso.ErrorMessage(err)
+	if errors.Is(err, errUnsupportedMedia) {
+		status, message = http.StatusUnsupportedMediaType, "Content-Type must be application/json"
+	}
+	switch status {
+	case http.StatusInternalServerError:
+		s.logger.ErrorContext(r.Context(), "internal error", "error", err)
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		s.logger.WarnContext(r.Context(), "dependency failure", "status", status, "error", err)
+	}
+	h := w.Header()
+	if status == http.StatusUnauthorized && s.cfg.KeystoneEndpoint != "" {
+		h.Set("WWW-Authenticate", `Keystone uri="`+s.cfg.KeystoneEndpoint+`"`)
+	}
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "1")
+	}
+	writeJSON(w, status, errorBody{Error: errorDetail{Message: message, RequestID: requestIDFrom(r.Context())}})
+}
+
+// writeJSON writes v with the status. Encoding errors cannot be reported
+// to the client once the header is out, so they are dropped.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":{"message":"Internal error"}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}

@@ -1,0 +1,245 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/ironfunctions"
+	"github.com/picasso-faas/picasso/backend/ironfunctionstest"
+	"github.com/picasso-faas/picasso/gateway"
+	"github.com/picasso-faas/picasso/internal/testdb"
+	"github.com/picasso-faas/picasso/store"
+)
+
+// Projects and the tokens of the unit tests. Keystone itself is exercised
+// by the integration tests; here a table stands in for it.
+const (
+	projA     = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	projB     = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	projAdmin = "cccccccccccccccccccccccccccccccc"
+)
+
+type tokenTable map[string]*picasso.Identity
+
+func (t tokenTable) Authenticate(_ context.Context, token string) (*picasso.Identity, error) {
+	if token == "" {
+		return nil, picasso.Errorf(picasso.EUNAUTHENTICATED, "Missing X-Auth-Token")
+	}
+	if id, ok := t[token]; ok {
+		return id, nil
+	}
+	return nil, picasso.Errorf(picasso.EUNAUTHENTICATED, "Invalid or expired token")
+}
+
+var testTokens = tokenTable{
+	"member-a": {UserID: "user-a", ProjectID: projA, Roles: []string{"member", "reader"}},
+	"reader-a": {UserID: "reader-a", ProjectID: projA, Roles: []string{"reader"}},
+	"member-b": {UserID: "user-b", ProjectID: projB, Roles: []string{"member", "reader"}},
+	"reader-b": {UserID: "reader-b", ProjectID: projB, Roles: []string{"reader"}},
+	"admin":    {UserID: "admin", ProjectID: projAdmin, Roles: []string{"admin", "member", "reader"}},
+	"unscoped": {UserID: "user-u"},
+}
+
+// testPolicy stands in for keystone's policy table until it lands.
+type testPolicy struct{}
+
+func (testPolicy) Authorize(id *picasso.Identity, projectID string, action picasso.Action) error {
+	if id.ProjectID == "" {
+		return picasso.Errorf(picasso.EFORBIDDEN, "Token is not scoped to a project")
+	}
+	if id.HasRole("admin") {
+		return nil
+	}
+	if id.ProjectID != projectID {
+		return picasso.Errorf(picasso.EFORBIDDEN, "Token project does not match %s", projectID)
+	}
+	if action == picasso.ActionRead && id.HasRole("reader") || id.HasRole("member") {
+		return nil
+	}
+	return picasso.Errorf(picasso.EFORBIDDEN, "Role member required")
+}
+
+// harness is a gateway on a real store and the IronFunctions fake, served
+// over real HTTP.
+type harness struct {
+	t       *testing.T
+	url     string
+	db      *store.DB
+	fake    *ironfunctionstest.Server
+	gateway *gateway.Server
+	logs    *syncBuffer
+}
+
+type harnessOption func(*gateway.Config, *gateway.Deps)
+
+func newHarness(t *testing.T, dbURI string, opts ...harnessOption) *harness {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURI, store.Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	fake := ironfunctionstest.New()
+	t.Cleanup(fake.Close)
+	backend, err := ironfunctions.New(fake.URL(), ironfunctions.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	registry := prometheus.NewRegistry()
+	cfg := gateway.Config{InvokeTimeoutMargin: 300 * time.Millisecond, RouteCacheRefresh: 50 * time.Millisecond}
+	deps := gateway.Deps{
+		Store:      db,
+		Backend:    backend,
+		Auth:       testTokens,
+		Policy:     testPolicy{},
+		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Registerer: registry,
+		Gatherer:   registry,
+		Checks: []gateway.Check{
+			{Name: "database", Check: db.Ping},
+			{Name: "backend", Check: backend.Ping},
+		},
+	}
+	for _, o := range opts {
+		o(&cfg, &deps)
+	}
+	gw := gateway.NewServer(cfg, deps)
+	runCtx, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
+	go gw.Run(runCtx)
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return &harness{t: t, url: srv.URL, db: db, fake: fake, gateway: gw, logs: logs}
+}
+
+// eachDB runs the test against SQLite and the real MariaDB.
+func eachDB(t *testing.T, f func(t *testing.T, h *harness)) {
+	testdb.Each(t, func(t *testing.T, uri string) { f(t, newHarness(t, uri)) })
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic value, failing the test when it is
+// not JSON.
+func (r *response) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(r.Body, &v); err != nil {
+		t.Fatalf("response is not a JSON object: %v: %s", err, r.Body)
+	}
+	return v
+}
+
+// ErrorMessage returns error.message of an error envelope.
+func (r *response) ErrorMessage(t *testing.T) string {
+	t.Helper()
+	e, ok := r.JSON(t)["error"].(map[string]any)
+	if !ok {
+		t.Fatalf("no error envelope: %s", r.Body)
+	}
+	msg, _ := e["message"].(string)
+	return msg
+}
+
+// do sends a request; body may be nil, a string (sent as is) or a value
+// encoded as JSON. JSON bodies get Content-Type application/json.
+func (h *harness) do(method, path, token string, body any, headers ...string) *response {
+	h.t.Helper()
+	var reader io.Reader
+	contentType := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		reader = strings.NewReader(b)
+	case []byte:
+		reader = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		reader, contentType = bytes.NewReader(raw), "application/json"
+	}
+	req, err := http.NewRequest(method, h.url+path, reader)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("X-Auth-Token", token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatalf("%s %s: reading body: %v", method, path, err)
+	}
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// expect fails the test unless the response has the status.
+func (r *response) expect(t *testing.T, status int) *response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	return r
+}
+
+func (h *harness) createApp(project, token, name string) map[string]any {
+	h.t.Helper()
+	body := map[string]any{"app": map[string]any{"name": name}}
+	return h.do("POST", "/v1/"+project+"/apps", token, body).expect(h.t, 200).JSON(h.t)["app"].(map[string]any)
+}
+
+func (h *harness) createRoute(project, token, app string, route map[string]any) map[string]any {
+	h.t.Helper()
+	body := map[string]any{"route": route}
+	return h.do("POST", "/v1/"+project+"/apps/"+app+"/routes", token, body).expect(h.t, 200).JSON(h.t)["route"].(map[string]any)
+}
+
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func sqliteURI(t *testing.T) string { return testdb.SQLiteURI(t) }

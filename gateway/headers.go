@@ -1,0 +1,72 @@
+package gateway
+
+import (
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/picasso-faas/picasso"
+)
+
+// hopByHop are the headers of one connection (RFC 9110 §7.6.1); a proxy
+// must not forward them.
+var hopByHop = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// callerOnly are the caller's credentials and the identity headers a
+// function must only ever receive from Picasso itself, as keystonemiddleware
+// names them. A client's own values are always removed.
+var callerOnly = []string{
+	"X-Auth-Token", "X-Subject-Token", "X-Service-Token",
+	"X-Identity-Status", "X-Service-Identity-Status",
+	"X-User-Id", "X-User-Name", "X-User-Domain-Id", "X-User-Domain-Name",
+	"X-Project-Id", "X-Project-Name", "X-Project-Domain-Id", "X-Project-Domain-Name",
+	"X-Domain-Id", "X-Domain-Name", "X-Roles", "X-Service-Catalog", "X-Is-Admin-Project",
+}
+
+// forwardHeaders is the header a function receives: the caller's, minus
+// hop-by-hop headers and credentials, plus the verified identity (private
+// calls), the request id and X-Forwarded-For.
+func forwardHeaders(r *http.Request, id *picasso.Identity) http.Header {
+	h := r.Header.Clone()
+	removeHopByHop(h)
+	for _, name := range callerOnly {
+		h.Del(name)
+	}
+	if id != nil {
+		h.Set("X-Project-Id", id.ProjectID)
+		h.Set("X-User-Id", id.UserID)
+		h.Set("X-Roles", strings.Join(id.Roles, ","))
+	}
+	h.Set(RequestIDHeader, requestIDFrom(r.Context()))
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if prior := h.Values("X-Forwarded-For"); len(prior) > 0 {
+			ip = strings.Join(prior, ", ") + ", " + ip
+		}
+		h.Set("X-Forwarded-For", ip)
+	}
+	return h
+}
+
+// copyHeaders copies a function's response header, minus hop-by-hop ones.
+func copyHeaders(dst, src http.Header) {
+	for name, values := range src {
+		dst[name] = values
+	}
+	removeHopByHop(dst)
+}
+
+func removeHopByHop(h http.Header) {
+	for _, v := range h.Values("Connection") {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
+	for _, name := range hopByHop {
+		h.Del(name)
+	}
+}

@@ -1,0 +1,193 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/picasso-faas/picasso"
+)
+
+// errRouteNotFound is the one answer for every route a caller may not run
+// through a URL: unknown, private on the public form, or malformed. Being
+// identical, it reveals nothing about private routes.
+var errRouteNotFound = picasso.Errorf(picasso.ENOTFOUND, "Route not found")
+
+// handleInvoke serves /r/{first}/{rest}. A first segment shaped like a
+// project id (hex digits and dashes) selects the private form
+// /r/{project_id}/{app}/{route}; anything else is the public form
+// /r/{backend_name}/{route}. Backend names start with "pf" and "p" is not a
+// hex digit, so the two forms can never be confused.
+func (s *Server) handleInvoke() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vars := mux.Vars(r)
+		first, rest := vars["first"], vars["rest"]
+		if !picasso.IsProjectID(first) {
+			s.invokePublic(w, r, first, "/"+rest)
+			return
+		}
+		appName, path, ok := strings.Cut(rest, "/")
+		if !ok {
+			s.writeError(w, r, errRouteNotFound)
+			return
+		}
+		s.invokePrivate(w, r, first, appName, "/"+path, false)
+	})
+}
+
+// handleInvokeV1 serves python-picassoclient's /v1/r/{project_id}/{app}/{route}
+// and answers in its envelope.
+func (s *Server) handleInvokeV1() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vars := mux.Vars(r)
+		s.invokePrivate(w, r, vars["project_id"], vars["app"], "/"+vars["route"], true)
+	})
+}
+
+func (s *Server) invokePublic(w http.ResponseWriter, r *http.Request, backendName, path string) {
+	if !picasso.IsBackendName(backendName) || picasso.ValidateRoutePath(path) != nil {
+		s.writeError(w, r, errRouteNotFound)
+		return
+	}
+	entry, err := s.routes.publicRoute(r.Context(), backendName, path)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if entry.route == nil || !entry.route.IsPublic {
+		s.writeError(w, r, errRouteNotFound)
+		return
+	}
+	s.call(w, r, entry, nil, false)
+}
+
+// invokePrivate authorizes before it looks the route up, so that a caller
+// of another project learns nothing about this project's routes.
+func (s *Server) invokePrivate(w http.ResponseWriter, r *http.Request, projectID, appName, path string, envelope bool) {
+	id, err := s.authorize(r, projectID, picasso.ActionInvoke)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if picasso.ValidateAppName(appName) != nil || picasso.ValidateRoutePath(path) != nil {
+		s.writeError(w, r, errRouteNotFound)
+		return
+	}
+	entry, err := s.routes.privateRoute(r.Context(), projectID, appName, path)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if entry.route == nil {
+		s.writeError(w, r, errRouteNotFound)
+		return
+	}
+	s.call(w, r.WithContext(context.WithValue(r.Context(), identityKey, id)), entry, id, envelope)
+}
+
+var errTooManyCalls = picasso.Errorf(picasso.EUNAVAILABLE, "Too many concurrent function calls; retry later")
+
+// call forwards the request to the backend and streams the answer back.
+// Picasso enforces the route's timeout plus a margin itself, because a
+// backend may never answer.
+func (s *Server) call(w http.ResponseWriter, r *http.Request, entry resolvedRoute, id *picasso.Identity, envelope bool) {
+	start := time.Now()
+	err := s.forward(w, r, entry, id, envelope)
+	s.metrics.observeCall(err, time.Since(start))
+	if err != nil {
+		s.writeError(w, r, err)
+	}
+}
+
+// forward returns an error only while nothing has been written yet.
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedRoute, id *picasso.Identity, envelope bool) error {
+	select {
+	case s.inflight <- struct{}{}:
+		defer func() { <-s.inflight }()
+	default:
+		return errTooManyCalls
+	}
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		return s.errTooLarge()
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), entry.route.TimeoutDuration()+s.cfg.InvokeTimeoutMargin)
+	defer cancel()
+
+	res, err := s.backend.Invoke(ctx, &picasso.Call{
+		App:       entry.app,
+		Route:     entry.route,
+		Method:    r.Method,
+		RawQuery:  r.URL.RawQuery,
+		Header:    forwardHeaders(r, id),
+		Body:      http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes),
+		RequestID: requestIDFrom(r.Context()),
+	})
+	if err != nil {
+		return s.callError(ctx, err)
+	}
+	if res.Body != nil {
+		defer res.Body.Close()
+	}
+
+	if res.Status == http.StatusAccepted && res.CallID != "" {
+		writeJSON(w, http.StatusAccepted, map[string]string{"call_id": res.CallID})
+		return nil
+	}
+	if res.Body == nil {
+		res.Body = http.NoBody
+	}
+	if envelope {
+		return s.writeEnvelope(ctx, w, res)
+	}
+	copyHeaders(w.Header(), res.Header)
+	w.WriteHeader(res.Status)
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	if _, err := io.CopyBuffer(w, res.Body, *buf); err != nil {
+		// The status is out; all that is left is to cut the response short.
+		s.logger.WarnContext(r.Context(), "function response cut short", "error", err)
+	}
+	return nil
+}
+
+// writeEnvelope answers the old client's form: the function's output as a
+// string under "result".
+func (s *Server) writeEnvelope(ctx context.Context, w http.ResponseWriter, res *picasso.CallResult) error {
+	out, err := io.ReadAll(io.LimitReader(res.Body, s.cfg.MaxBodyBytes+1))
+	if err != nil {
+		return s.callError(ctx, picasso.Wrap(picasso.EBADGATEWAY, err, "Function response was cut short"))
+	}
+	if int64(len(out)) > s.cfg.MaxBodyBytes {
+		return picasso.Errorf(picasso.EBADGATEWAY, "Function response is larger than %d bytes", s.cfg.MaxBodyBytes)
+	}
+	writeJSON(w, res.Status, map[string]string{"result": string(out), "message": "App route successfully executed"})
+	return nil
+}
+
+// callError names the real reason of a failed call: Picasso's own
+// deadline, or a request body over the limit, whatever the backend saw.
+func (s *Server) callError(ctx context.Context, err error) error {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return s.errTooLarge()
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return picasso.Wrap(picasso.ETIMEOUT, err, "Function timed out")
+	}
+	return err
+}
+
+func (s *Server) errTooLarge() error {
+	return picasso.Errorf(picasso.ETOOLARGE, "Request body must be %d bytes or less", s.cfg.MaxBodyBytes)
+}
+
+var copyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 32<<10)
+	return &b
+}}

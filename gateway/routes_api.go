@@ -1,0 +1,232 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/picasso-faas/picasso"
+)
+
+// routeFields are the settable fields of a route; nil means "not given".
+type routeFields struct {
+	Type           *string             `json:"type"`
+	Image          *string             `json:"image"`
+	IsPublic       *flexBool           `json:"is_public"`
+	Memory         *int                `json:"memory"`
+	Timeout        *int                `json:"timeout"`
+	MaxConcurrency *int                `json:"max_concurrency"`
+	Format         *string             `json:"format"`
+	Config         map[string]string   `json:"config"`
+	Headers        map[string][]string `json:"headers"`
+}
+
+type createRouteRequest struct {
+	Route struct {
+		Path string `json:"path"`
+		routeFields
+	} `json:"route"`
+}
+
+type routeResponse struct {
+	Route   routeView `json:"route"`
+	Message string    `json:"message"`
+}
+
+type routesResponse struct {
+	Routes     []routeView `json:"routes"`
+	Message    string      `json:"message"`
+	NextMarker string      `json:"next_marker,omitempty"`
+}
+
+// applyTo sets the given fields on rt. Config merges (a key set to ""
+// is deleted), headers replace the route's headers as a whole.
+func (f *routeFields) applyTo(rt *picasso.Route) {
+	setIf(&rt.Type, f.Type)
+	setIf(&rt.Image, f.Image)
+	setIf(&rt.Memory, f.Memory)
+	setIf(&rt.Timeout, f.Timeout)
+	setIf(&rt.MaxConcurrency, f.MaxConcurrency)
+	setIf(&rt.Format, f.Format)
+	if f.IsPublic != nil {
+		rt.IsPublic = bool(*f.IsPublic)
+	}
+	if f.Config != nil {
+		rt.Config = mergeConfig(rt.Config, f.Config)
+	}
+	if f.Headers != nil {
+		rt.Headers = f.Headers
+	}
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// routePath is the route's path from the URL, with its leading slash.
+func routePath(r *http.Request) string { return "/" + mux.Vars(r)["route"] }
+
+func (s *Server) appOf(r *http.Request) (*picasso.App, error) {
+	vars := mux.Vars(r)
+	return s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
+}
+
+func (s *Server) handleListRoutes() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, err := pageOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		app, err := s.appOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		routes, err := s.store.ListRoutes(r.Context(), app.ID, page)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		resp := routesResponse{Routes: make([]routeView, 0, len(routes)), Message: "Successfully loaded app routes"}
+		for _, rt := range routes {
+			resp.Routes = append(resp.Routes, s.newRouteView(r, app, rt))
+		}
+		if len(routes) > 0 {
+			resp.NextMarker = nextMarker(page, len(routes), routes[len(routes)-1].Path)
+		}
+		writeJSON(w, http.StatusOK, resp)
+	})
+}
+
+// handleCreateRoute writes the store first, then the backend; a backend
+// failure removes the row again.
+func (s *Server) handleCreateRoute() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req createRouteRequest
+		if err := s.decodeBody(r, "createRoute", &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		app, err := s.appOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		rt := &picasso.Route{AppID: app.ID, Path: req.Route.Path}
+		req.Route.applyTo(rt)
+		rt.ApplyDefaults()
+		if err := rt.Validate(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		defer s.locks.lock(app.ProjectID + "/" + app.Name)()
+		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.createBackendRoute(r.Context(), app, rt); err != nil {
+			s.undo(r, "delete route row", s.store.DeleteRoute(context.WithoutCancel(r.Context()), app.ID, rt.Path))
+			s.writeError(w, r, err)
+			return
+		}
+		s.routes.invalidate()
+		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, rt), Message: "App route successfully created"})
+	})
+}
+
+// createBackendRoute adopts a route the backend already has under this
+// app: only this app's earlier, failed attempt can have left it there.
+func (s *Server) createBackendRoute(ctx context.Context, app *picasso.App, rt *picasso.Route) error {
+	err := s.backendOp("create_route", func() error { return s.backend.CreateRoute(ctx, app, rt) })
+	if picasso.IsCode(err, picasso.ECONFLICT) {
+		return s.backendOp("update_route", func() error { return s.backend.UpdateRoute(ctx, app, rt) })
+	}
+	return err
+}
+
+func (s *Server) handleGetRoute() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		app, err := s.appOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		rt, err := s.store.GetRoute(r.Context(), app.ID, routePath(r))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, rt), Message: "App route successfully loaded"})
+	})
+}
+
+func (s *Server) handleUpdateRoute() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req routeFields
+		if err := s.decodeBody(r, "updateRoute", &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		app, err := s.appOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		defer s.locks.lock(app.ProjectID + "/" + app.Name)()
+		old, err := s.store.GetRoute(r.Context(), app.ID, routePath(r))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		rt := *old
+		req.applyTo(&rt)
+		if err := rt.Validate(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.store.UpdateRoute(r.Context(), &rt); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.backendOp("update_route", func() error { return s.backend.UpdateRoute(r.Context(), app, &rt) }); err != nil {
+			s.undo(r, "restore route row", s.store.UpdateRoute(context.WithoutCancel(r.Context()), old))
+			s.writeError(w, r, err)
+			return
+		}
+		s.routes.invalidate()
+		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, &rt), Message: "Route successfully updated"})
+	})
+}
+
+// handleDeleteRoute deletes exactly one route: the row, then the backend
+// route; a backend failure restores the row.
+func (s *Server) handleDeleteRoute() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		app, err := s.appOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		defer s.locks.lock(app.ProjectID + "/" + app.Name)()
+		rt, err := s.store.GetRoute(r.Context(), app.ID, routePath(r))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.store.DeleteRoute(r.Context(), app.ID, rt.Path); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.backendOp("delete_route", func() error { return s.backend.DeleteRoute(r.Context(), app, rt.Path) }); err != nil {
+			s.undo(r, "restore route row", s.store.CreateRoute(context.WithoutCancel(r.Context()), rt))
+			s.writeError(w, r, err)
+			return
+		}
+		s.routes.invalidate()
+		writeJSON(w, http.StatusOK, messageResponse{Message: "Route successfully deleted"})
+	})
+}

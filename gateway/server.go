@@ -1,0 +1,137 @@
+// Package gateway is Picasso's HTTP layer: the management API, the
+// function-call proxy, health, metrics and documentation. It knows the
+// domain and the OpenAPI document, and receives every dependency (store,
+// backend, identity) as a domain interface.
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/picasso-faas/picasso"
+)
+
+// Config holds the gateway's tunables.
+type Config struct {
+	// PublicURL is the base of the URLs shown to users (public_url,
+	// private_url, version links), without a trailing slash.
+	PublicURL string
+	// KeystoneEndpoint is advertised in WWW-Authenticate on 401s.
+	KeystoneEndpoint string
+	// MaxBodyBytes bounds a function call's request body (413 beyond).
+	MaxBodyBytes int64
+	// MaxAPIBodyBytes bounds a management request's JSON body.
+	MaxAPIBodyBytes int64
+	// InvokeTimeoutMargin is added to a route's timeout to form the
+	// deadline Picasso itself enforces on a call (504 beyond).
+	InvokeTimeoutMargin time.Duration
+	// MaxInFlightCalls bounds concurrent function calls; excess calls are
+	// shed with 503 and Retry-After instead of queueing without limit.
+	MaxInFlightCalls int
+	// ReadyTimeout bounds each readiness check.
+	ReadyTimeout time.Duration
+	// RouteCacheRefresh is how often replicas compare the store's write
+	// generation to drop stale cached routes.
+	RouteCacheRefresh time.Duration
+}
+
+// Check is a named readiness probe of one dependency.
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Deps are the gateway's collaborators, all behind domain interfaces.
+type Deps struct {
+	Store      picasso.Store
+	Backend    picasso.Backend
+	Auth       picasso.Authenticator
+	Policy     picasso.Authorizer
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+	Checks     []Check
+}
+
+// Server is the gateway's http.Handler plus the background work its route
+// cache needs; Run must be running for cross-replica cache invalidation.
+type Server struct {
+	cfg      Config
+	store    picasso.Store
+	backend  picasso.Backend
+	auth     picasso.Authenticator
+	policy   picasso.Authorizer
+	logger   *slog.Logger
+	checks   []Check
+	metrics  *metrics
+	gatherer prometheus.Gatherer
+	routes   *routeCache
+	locks    *keyedMutex
+	inflight chan struct{}
+	router   *mux.Router
+	handler  http.Handler
+}
+
+// NewServer builds the gateway. It panics only on programming errors
+// (a metric registered twice).
+func NewServer(cfg Config, deps Deps) *Server {
+	cfg = withDefaults(cfg)
+	s := &Server{
+		cfg:      cfg,
+		store:    deps.Store,
+		backend:  deps.Backend,
+		auth:     deps.Auth,
+		policy:   deps.Policy,
+		logger:   deps.Logger,
+		checks:   deps.Checks,
+		metrics:  newMetrics(deps.Registerer),
+		gatherer: deps.Gatherer,
+		routes:   newRouteCache(deps.Store, cfg.RouteCacheRefresh),
+		locks:    newKeyedMutex(),
+		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	s.handler = s.newRouter()
+	return s
+}
+
+func withDefaults(cfg Config) Config {
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 32 << 20
+	}
+	if cfg.MaxAPIBodyBytes <= 0 {
+		cfg.MaxAPIBodyBytes = 1 << 20
+	}
+	if cfg.InvokeTimeoutMargin <= 0 {
+		cfg.InvokeTimeoutMargin = 2 * time.Second
+	}
+	if cfg.MaxInFlightCalls <= 0 {
+		cfg.MaxInFlightCalls = 1024
+	}
+	if cfg.ReadyTimeout <= 0 {
+		cfg.ReadyTimeout = 2 * time.Second
+	}
+	if cfg.RouteCacheRefresh <= 0 {
+		cfg.RouteCacheRefresh = 500 * time.Millisecond
+	}
+	return cfg
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// Run keeps the route cache coherent with writes made by other replicas
+// until ctx ends.
+func (s *Server) Run(ctx context.Context) {
+	s.routes.run(ctx, s.logger)
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine: starts (installing when
+# missing) MariaDB and a real Keystone on loopback, checks formatting and
+# vet, runs every test, the race detector on the concurrent packages and
+# each fuzz target for a short, bounded time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZTIME="${PICASSO_FUZZTIME:-10s}"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "services"
+scripts/mariadb.sh
+scripts/keystone.sh start
+eval "$(scripts/keystone.sh env)"
+
+step "gofmt"
+unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
+if [[ -n "$unformatted" ]]; then
+  echo "not gofmt-ed:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "go test"
+go test -count=1 ./...
+
+step "go test -race (concurrent packages)"
+go test -count=1 -race ./gateway/... ./keystone/... ./backend/local/... ./backend/ironfunctions/...
+
+step "fuzz (${FUZZTIME} each)"
+while read -r pkg target; do
+  go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg"
+done < <(grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do
+  grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //' | sed "s|^|$(dirname "$f") |"
+done)
+
+echo
+echo "all checks passed"
