@@ -29,7 +29,24 @@ type Store interface {
 	ListRoutes(ctx context.Context, appID string, page Page) ([]*Route, error)
 	// UpdateRoute writes every field but AppID, Path and CreatedAt.
 	UpdateRoute(ctx context.Context, route *Route) error
+	// DeleteRoute removes the route and, with it, every webhook of it.
 	DeleteRoute(ctx context.Context, appID, path string) error
+
+	// CreateWebhook inserts webhook, giving it an ID and timestamps;
+	// ENOTFOUND when the route does not exist.
+	CreateWebhook(ctx context.Context, webhook *Webhook) error
+	// GetWebhook returns the route's webhook with that ID.
+	GetWebhook(ctx context.Context, appID, path, id string) (*Webhook, error)
+	// GetWebhookByToken returns the webhook whose TokenHash is tokenHash
+	// and the app it belongs to, for calls through its URL.
+	GetWebhookByToken(ctx context.Context, tokenHash string) (*Webhook, *App, error)
+	// ListWebhooks returns one page of the route's webhooks ordered by ID.
+	ListWebhooks(ctx context.Context, appID, path string, page Page) ([]*Webhook, error)
+	// UpdateWebhook writes Description, Enabled, TokenHash, Secret and
+	// UpdatedAt of the webhook with webhook.ID; ECONFLICT unless the row
+	// still has webhook.UpdatedAt, i.e. nobody changed it since it was read.
+	UpdateWebhook(ctx context.Context, webhook *Webhook) error
+	DeleteWebhook(ctx context.Context, appID, path, id string) error
 
 	// Generation is a counter every write increments; replicas compare it
 	// to know when their cached routes went stale.

@@ -102,11 +102,18 @@ func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
+// WebhooksSegment ends a route's URL in the management API to address its
+// webhooks (.../routes/a/b/webhooks), so no route path may have it after
+// its first segment: such a route could not be addressed. As the first
+// segment it is harmless, as .../routes/webhooks has no route before it.
+const WebhooksSegment = "webhooks"
+
 // ValidateRoutePath accepts absolute paths of one or more segments made of
 // ASCII letters, digits, "_", "-", "." and "~", without "." or ".."
 // segments, empty segments or a trailing slash. It keeps out everything
 // IronFunctions mishandles (":", "*", "?", "%" escapes) and anything a
-// proxy could normalise into another route.
+// proxy could normalise into another route, and WebhooksSegment after
+// the first segment.
 func ValidateRoutePath(p string) error {
 	if p == "" {
 		return Errorf(EINVALID, "Missing route path")
@@ -117,9 +124,13 @@ func ValidateRoutePath(p string) error {
 	if p[0] != '/' {
 		return Errorf(EINVALID, "Invalid route path %q: must start with '/'", p)
 	}
-	for _, seg := range strings.Split(p[1:], "/") {
+	for i, seg := range strings.Split(p[1:], "/") {
 		if seg == "" || seg == "." || seg == ".." {
 			return Errorf(EINVALID, "Invalid route path %q: empty, '.' or '..' segment", p)
+		}
+		if i > 0 && seg == WebhooksSegment {
+			return Errorf(EINVALID, "Invalid route path %q: %q is reserved after the first segment "+
+				"(.../routes/{route}/webhooks addresses a route's webhooks)", p, WebhooksSegment)
 		}
 		for i := 0; i < len(seg); i++ {
 			c := seg[i]

@@ -20,6 +20,7 @@ import (
 	"github.com/picasso-faas/picasso/backend/ironfunctionstest"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/internal/testdb"
+	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/store"
 )
 
@@ -50,25 +51,6 @@ var testTokens = tokenTable{
 	"reader-b": {UserID: "reader-b", ProjectID: projB, Roles: []string{"reader"}},
 	"admin":    {UserID: "admin", ProjectID: projAdmin, Roles: []string{"admin", "member", "reader"}},
 	"unscoped": {UserID: "user-u"},
-}
-
-// testPolicy stands in for keystone's policy table until it lands.
-type testPolicy struct{}
-
-func (testPolicy) Authorize(id *picasso.Identity, projectID string, action picasso.Action) error {
-	if id.ProjectID == "" {
-		return picasso.Errorf(picasso.EFORBIDDEN, "Token is not scoped to a project")
-	}
-	if id.HasRole("admin") {
-		return nil
-	}
-	if id.ProjectID != projectID {
-		return picasso.Errorf(picasso.EFORBIDDEN, "Token project does not match %s", projectID)
-	}
-	if action == picasso.ActionRead && id.HasRole("reader") || id.HasRole("member") {
-		return nil
-	}
-	return picasso.Errorf(picasso.EFORBIDDEN, "Role member required")
 }
 
 // harness is a gateway on a real store and the IronFunctions fake, served
@@ -243,3 +225,12 @@ func (b *syncBuffer) String() string {
 }
 
 func sqliteURI(t *testing.T) string { return testdb.SQLiteURI(t) }
+
+// testPolicy is keystone's default policy table.
+type testPolicy struct{}
+
+func (testPolicy) Authorize(id *picasso.Identity, projectID string, action picasso.Action) error {
+	return defaultPolicy.Authorize(id, projectID, action)
+}
+
+var defaultPolicy = keystone.DefaultPolicy()

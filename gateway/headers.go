@@ -33,7 +33,7 @@ func forwardHeaders(r *http.Request, id *picasso.Identity) http.Header {
 	h := r.Header.Clone()
 	removeHopByHop(h)
 	for _, name := range callerOnly {
-		h.Del(name)
+		delete(h, name) // the names are canonical: no need for Del's work
 	}
 	if id != nil {
 		h.Set("X-Project-Id", id.ProjectID)
@@ -67,6 +67,6 @@ func removeHopByHop(h http.Header) {
 		}
 	}
 	for _, name := range hopByHop {
-		h.Del(name)
+		delete(h, name)
 	}
 }

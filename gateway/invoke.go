@@ -70,6 +70,7 @@ func (s *Server) invokePublic(w http.ResponseWriter, r *http.Request, backendNam
 // invokePrivate authorizes before it looks the route up, so that a caller
 // of another project learns nothing about this project's routes.
 func (s *Server) invokePrivate(w http.ResponseWriter, r *http.Request, projectID, appName, path string, envelope bool) {
+	setAccessProject(r.Context(), projectID)
 	id, err := s.authorize(r, projectID, picasso.ActionInvoke)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -150,8 +151,10 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedR
 	buf := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(buf)
 	if _, err := io.CopyBuffer(w, res.Body, *buf); err != nil {
-		// The status is out; all that is left is to cut the response short.
+		// The status is already out: the only way left to tell the client
+		// that the body is incomplete is to abort the connection.
 		s.logger.WarnContext(r.Context(), "function response cut short", "error", err)
+		panic(http.ErrAbortHandler)
 	}
 	return nil
 }

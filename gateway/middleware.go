@@ -19,7 +19,10 @@ import (
 
 type contextKey int
 
-const identityKey contextKey = 0
+const (
+	identityKey contextKey = iota
+	accessInfoKey
+)
 
 // RequestIDHeader carries the request id between OpenStack services.
 const RequestIDHeader = "X-Openstack-Request-Id"
@@ -89,31 +92,48 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 }
 
 // observe writes the access log line and the HTTP metrics of a request,
-// labelled by the route template, never by the raw path.
+// labelled by the route's name (its template without patterns, set in
+// newRouter), never by the raw path.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		if rec.status == 0 {
-			rec.status = http.StatusOK
-		}
-		template := "unmatched"
-		if route := mux.CurrentRoute(r); route != nil {
-			template, _ = route.GetPathTemplate()
-		}
-		elapsed := time.Since(start)
-		s.metrics.observeRequest(template, r.Method, rec.status, elapsed)
-		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method),
-			slog.String("route", template),
-			slog.Int("status", rec.status),
-			slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", elapsed),
-			slog.String("project_id", mux.Vars(r)["project_id"]),
-			slog.String("request_id", requestIDFrom(r.Context())),
-		)
+		info := &accessInfo{projectID: mux.Vars(r)["project_id"]}
+		// Deferred, so that a response aborted on purpose is logged too.
+		defer func() {
+			if rec.status == 0 {
+				rec.status = http.StatusOK
+			}
+			template := "unmatched"
+			if route := mux.CurrentRoute(r); route != nil {
+				template = route.GetName()
+			}
+			elapsed := time.Since(start)
+			s.metrics.observeRequest(template, r.Method, rec.status, elapsed)
+			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method),
+				slog.String("route", template),
+				slog.Int("status", rec.status),
+				slog.Int64("bytes", rec.bytes),
+				slog.Duration("duration", elapsed),
+				slog.String("project_id", info.projectID),
+				slog.String("request_id", requestIDFrom(r.Context())),
+			)
+		}()
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), accessInfoKey, info)))
 	})
+}
+
+// accessInfo carries what handlers learn for the access line, such as the
+// project of a private call, whose URL has no project_id variable.
+type accessInfo struct {
+	projectID string
+}
+
+func setAccessProject(ctx context.Context, projectID string) {
+	if info, ok := ctx.Value(accessInfoKey).(*accessInfo); ok {
+		info.projectID = projectID
+	}
 }
 
 // recorder remembers the status and size of a response. It forwards

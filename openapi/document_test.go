@@ -66,6 +66,13 @@ func TestPathsListsTheAPI(t *testing.T) {
 		{"DELETE", "/v1/{project_id}/apps/{app}/routes/{route}", "deleteRoute"},
 		{"GET", "/v1/{project_id}/apps/{app}/routes/{route}", "getRoute"},
 		{"PUT", "/v1/{project_id}/apps/{app}/routes/{route}", "updateRoute"},
+		{"GET", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks", "listWebhooks"},
+		{"POST", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks", "createWebhook"},
+		{"DELETE", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}", "deleteWebhook"},
+		{"GET", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}", "getWebhook"},
+		{"PUT", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}", "updateWebhook"},
+		{"POST", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}/rotate", "rotateWebhook"},
+		{"POST", "/webhooks/{token}", "invokeWebhook"},
 	}
 	if got := Paths(); !slices.Equal(got, want) {
 		t.Errorf("Paths() =\n%v\nwant\n%v", got, want)
@@ -131,7 +138,8 @@ func TestRequestBodiesRejectUnknownFields(t *testing.T) {
 	for id, schema := range bodySchemas {
 		assertClosedObjects(t, id, schema)
 	}
-	for _, id := range []string{"createApp", "updateApp", "createRoute", "updateRoute"} {
+	for _, id := range []string{"createApp", "updateApp", "createRoute", "updateRoute",
+		"createWebhook", "updateWebhook", "rotateWebhook"} {
 		if bodySchemas[id] == nil {
 			t.Errorf("%s has no JSON request body schema", id)
 		}

@@ -46,6 +46,12 @@ func TestValidateBodyAcceptsClientBodies(t *testing.T) {
 		{"updateApp", `{"description":"","config":{"K":""}}`},
 		{"updateApp", `{}`},
 		{"updateRoute", `{"type":"async","is_public":"true","timeout":1,"max_concurrency":1,"config":{},"headers":{},"format":"default"}`},
+		{"createWebhook", `{"webhook":{}}`},
+		{"createWebhook", `{"webhook":{"description":"cpu_high alarm","enabled":false,"signed":true}}`},
+		{"updateWebhook", `{"enabled":false}`},
+		{"updateWebhook", `{"description":"x","enabled":true}`},
+		{"rotateWebhook", `{}`},
+		{"rotateWebhook", `{"signed":false}`},
 	}
 	forBothDecodings(t, func(t *testing.T, useNumber bool) {
 		for _, c := range cases {
@@ -96,6 +102,12 @@ func TestValidateBodyRejectsWithCleanMessages(t *testing.T) {
 		{"updateRoute", `{"path":"/x"}`, `unknown field "path"`},
 		{"updateRoute", `{"memory":0}`, `field "memory" must be between 1 and 8192`},
 		{"updateRoute", `{"max_concurrency":1001}`, `field "max_concurrency" must be between 1 and 1000`},
+		{"createWebhook", `{"description":"x"}`, `unknown field "description"`},
+		{"createWebhook", `{"webhook":{"signed":"yes"}}`, `field "webhook.signed" must be a boolean`},
+		{"createWebhook", `{"webhook":{"secret":"mine"}}`, `unknown field "webhook.secret"`},
+		{"updateWebhook", `{"enabled":"false"}`, `field "enabled" must be a boolean`},
+		{"updateWebhook", `{"signed":true}`, `unknown field "signed"`},
+		{"rotateWebhook", `{"token":"mine"}`, `unknown field "token"`},
 	}
 	forBothDecodings(t, func(t *testing.T, useNumber bool) {
 		for _, c := range cases {

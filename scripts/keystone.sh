@@ -218,13 +218,14 @@ port_in_use() {
 serve() {
 	rm -f "$PIDFILE"
 	# One process, one thread: SQLite fails with more (docs/keystone.md B5).
+	# fd 9 is our lock: the daemon must not inherit it, or it holds it forever.
 	uwsgi --plugins http,python3 --wsgi-file /usr/bin/keystone-wsgi-public \
 		--env "OS_KEYSTONE_CONFIG_DIR=${STATE_DIR}" \
 		--http "127.0.0.1:${PORT}" --http-keepalive \
 		--master --processes 1 --threads 1 \
 		--lazy-apps --die-on-term --no-orphans --skip-atexit-teardown \
 		--buffer-size 65535 --chdir "$STATE_DIR" \
-		--pidfile "$PIDFILE" --daemonize "${STATE_DIR}/log/uwsgi.log" >/dev/null
+		--pidfile "$PIDFILE" --daemonize "${STATE_DIR}/log/uwsgi.log" >/dev/null 9>&-
 }
 
 wait_ready() {

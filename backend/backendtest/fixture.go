@@ -18,6 +18,10 @@ const callTimeout = 30 * time.Second
 // suiteRouteTimeout keeps the timeout test fast: SlowImage must outlast it.
 const suiteRouteTimeout = 1
 
+// routeTimeout is the timeout of every other route: generous, so that a
+// loaded CI machine never turns a plain call into a timeout.
+const routeTimeout = 30
+
 // fixture is one subtest's backend plus helpers that fail the test on
 // unexpected errors and clean up what they created, so the suite can run
 // against a runtime shared with other tests.
@@ -79,7 +83,7 @@ func (f *fixture) newRoute(app *picasso.App, path, image, typ string) *picasso.R
 		Type:           typ,
 		Image:          image,
 		Memory:         picasso.DefaultMemory,
-		Timeout:        suiteRouteTimeout,
+		Timeout:        routeTimeout,
 		MaxConcurrency: picasso.DefaultMaxConcurrency,
 		Format:         picasso.FormatDefault,
 		Config:         map[string]string{"ROUTE_LEVEL": "route-value"},
@@ -93,7 +97,12 @@ func (f *fixture) newRoute(app *picasso.App, path, image, typ string) *picasso.R
 
 func (f *fixture) createRoute(app *picasso.App, path, image, typ string) *picasso.Route {
 	f.t.Helper()
-	r := f.newRoute(app, path, image, typ)
+	return f.create(app, f.newRoute(app, path, image, typ))
+}
+
+func (f *fixture) create(app *picasso.App, r *picasso.Route) *picasso.Route {
+	f.t.Helper()
+	path := r.Path
 	if err := f.backend.CreateRoute(f.ctx(), app, r); err != nil {
 		f.t.Fatalf("CreateRoute(%s%s): %v", app.BackendName, path, err)
 	}

@@ -177,7 +177,7 @@ func testUpdateRoute(t *testing.T, f *fixture) {
 	r := f.createRoute(app, "/changing", f.h.FailImage, picasso.RouteSync)
 	r.Image = f.h.EchoImage
 	r.Memory = 256
-	r.Timeout = 2
+	r.Timeout = routeTimeout - 1
 	r.Config = map[string]string{"OTHER": "x"}
 	if !f.h.NoRouteHeaders {
 		r.Headers = map[string][]string{"X-Suite": {"two"}, "X-Extra": {"e"}}
@@ -201,7 +201,9 @@ func testUpdateRoute(t *testing.T, f *fixture) {
 
 func testInvokeTimeout(t *testing.T, f *fixture) {
 	app := f.createApp()
-	r := f.createRoute(app, "/slow", f.h.SlowImage, picasso.RouteSync)
+	r := f.newRoute(app, "/slow", f.h.SlowImage, picasso.RouteSync)
+	r.Timeout = suiteRouteTimeout
+	f.create(app, r)
 	got := f.invoke(app, r, "slow")
 	wantCode(t, "Invoke of a slow function", got.err, picasso.ETIMEOUT)
 	if bound := r.TimeoutDuration() + f.h.margin() + 5*time.Second; got.elapsed > bound {

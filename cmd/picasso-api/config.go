@@ -66,9 +66,6 @@ const (
 // defaultSQLiteURI is the embedded database used when --db-uri is unset.
 const defaultSQLiteURI = "sqlite://picasso.db"
 
-// errHelp is returned when --help was asked for: not a failure.
-var errHelp = flag.ErrHelp
-
 // envFlags binds each flag to its environment variable: the variable's
 // value becomes the flag's default, so an explicit flag still wins.
 type envFlags struct {
@@ -187,7 +184,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if dev {
-		c.DBURI, c.Auth, c.Backend, c.FunctionsURL, c.KeystoneEndpoint = "", authNoAuth, backendLocal, "", ""
+		c.applyDev(explicitFlags(fs))
 	}
 	if err := c.complete(); err != nil {
 		return nil, err
@@ -195,10 +192,34 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	return c, nil
 }
 
+// applyDev resets what the environment may have configured to the
+// embedded defaults, keeping the flags given on the command line.
+func (c *config) applyDev(explicit map[string]bool) {
+	reset := func(name string, field *string, value string) {
+		if !explicit[name] {
+			*field = value
+		}
+	}
+	reset("db-uri", &c.DBURI, "")
+	reset("auth", &c.Auth, authNoAuth)
+	reset("backend", &c.Backend, backendLocal)
+	reset("functions-url", &c.FunctionsURL, "")
+	reset("keystone-endpoint", &c.KeystoneEndpoint, "")
+	reset("host", &c.Host, "")
+	c.AutoMigrate = true
+}
+
+func explicitFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
 // complete derives the defaults that depend on other options and checks
 // that the whole makes sense.
 func (c *config) complete() error {
 	if c.DBURI == "" {
+		// The embedded database is Picasso's own: it is always migrated.
 		c.DBURI = defaultSQLiteURI
 		c.AutoMigrate = true
 	}

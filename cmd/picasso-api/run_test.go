@@ -51,6 +51,7 @@ func start(t *testing.T, env map[string]string, args ...string) *server {
 		}
 		select {
 		case err := <-s.done:
+			s.done <- err
 			t.Fatalf("picasso-api exited: %v\n%s", err, s.stdout)
 		default:
 		}
@@ -209,7 +210,7 @@ func TestMetrics(t *testing.T) {
 		`picasso_backend_call_duration_seconds_count{operation="create_route",outcome="ok"} 1`,
 		`picasso_authentications_total{result="ok"}`,
 		`go_goroutines`,
-		`picasso_max_open_connections`,
+		`go_sql_max_open_connections`,
 	} {
 		if !strings.Contains(body, series) {
 			t.Errorf("/metrics lacks %s", series)

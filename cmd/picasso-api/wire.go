@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -49,6 +50,7 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		MaxInFlightCalls:    cfg.MaxInFlightCalls,
 		InvokeTimeoutMargin: cfg.InvokeTimeoutMargin,
 	}}
+	mysql.SetLogger(mysqlLogger{logger})
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
 	if err != nil {
 		return nil, err
@@ -85,16 +87,17 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	switch cfg.Auth {
 	case authNoAuth:
 		d.gateway.Auth = keystone.NoAuth{}
-		d.gateway.Policy = keystone.NewPolicy(keystone.DefaultPolicy())
+		d.gateway.Policy = keystone.DefaultPolicy()
 	case authKeystone:
 		validator, err := keystone.NewValidator(ctx, keystoneOptions(cfg, logger))
 		if err != nil {
 			d.close(logger)
 			return nil, fmt.Errorf("keystone: %w", err)
 		}
-		registry.MustRegister(keystone.NewCollector(validator))
+		registry.MustRegister(newKeystoneCollector(validator))
 		d.gateway.Auth = validator
-		d.gateway.Policy = keystone.NewPolicy(keystone.DefaultPolicy())
+		d.closers = append(d.closers, func(context.Context) error { validator.Close(); return nil })
+		d.gateway.Policy = keystone.DefaultPolicy()
 		d.gateway.Checks = append(d.gateway.Checks, gateway.Check{Name: "keystone", Check: keystoneReachable(cfg.KeystoneEndpoint)})
 		d.gatewayConfig.KeystoneEndpoint = cfg.KeystoneEndpoint
 	}
@@ -171,6 +174,12 @@ func keystoneReachable(endpoint string) func(context.Context) error {
 		return nil
 	}
 }
+
+// mysqlLogger sends the MySQL driver's messages (dropped idle connections,
+// which it retries by itself) to the structured log instead of stderr.
+type mysqlLogger struct{ logger *slog.Logger }
+
+func (l mysqlLogger) Print(v ...any) { l.logger.Debug("mysql driver", "message", fmt.Sprint(v...)) }
 
 // databaseKind names the database without its credentials.
 func databaseKind(uri string) string {

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSlowHeadersAreCut plays a slowloris client, which sends its request
+// headers a byte at a time to hold a connection forever: the server must
+// drop it once --read-header-timeout has passed, and keep serving others.
+func TestSlowHeadersAreCut(t *testing.T) {
+	const readHeaderTimeout = 300 * time.Millisecond
+	s := start(t, nil, "--db-uri", "sqlite://"+filepath.Join(t.TempDir(), "picasso.db"), "--auto-migrate", "--auth", "noauth",
+		"--backend", "local", "--functions-dir", "../../examples/functions",
+		"--read-header-timeout", readHeaderTimeout.String())
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Generous: the point is that the connection ends at all.
+	const bound = 5 * time.Second
+	conn.SetDeadline(time.Now().Add(bound + time.Second))
+	start := time.Now()
+	cut := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, conn)
+		cut <- err
+	}()
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: picasso\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	ticker := time.NewTicker(50 * time.Millisecond)
+	defer ticker.Stop()
+trickle:
+	for {
+		select {
+		case err := <-cut:
+			if err != nil {
+				t.Fatalf("the connection was not closed by the server: %v", err)
+			}
+			break trickle
+		case <-ticker.C:
+			if time.Since(start) > bound {
+				t.Fatalf("a slow client still holds its connection after %s", bound)
+			}
+			// Header bytes keep coming, but the header never ends.
+			conn.Write([]byte("X"))
+		}
+	}
+	resp, err := http.Get(s.url + "/healthz")
+	if err != nil {
+		t.Fatalf("the server stopped serving: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz answered %d", resp.StatusCode)
+	}
+}

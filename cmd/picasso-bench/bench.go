@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// managementWorkers is the concurrency of the management case: API calls
+// come from people and scripts, not from a flood.
+const managementWorkers = 4
+
+// callBody is the payload of every function call.
+var callBody = []byte(`{"name":"bench"}`)
+
+// bench runs every case and prints the report.
+func bench(ctx context.Context, o *options, stdout, stderr io.Writer) error {
+	began := time.Now()
+	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "picasso-bench: "+format+"\n", args...) }
+	dir, err := os.MkdirTemp("", "picasso-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	bin := o.PicassoBin
+	if bin == "" {
+		logf("building ./cmd/picasso-api")
+		if bin, err = buildPicasso(ctx, dir); err != nil {
+			return err
+		}
+	}
+	env, err := startEnvironment(ctx, o, bin, dir)
+	if err != nil {
+		return err
+	}
+	defer env.stop()
+	logf("backend %s, bare proxy %s, Keystone %s (%s), Picasso %s", env.backend.url, env.bare.url, env.id.kind, env.id.authURL, env.main.url)
+
+	r := &report{opts: o, keystone: env.id.kind, db: databaseName(o.DBURI)}
+	if r.idleRSS, _, err = memory(env.main.pid()); err != nil {
+		return err
+	}
+	r.ready = []readiness{{"keystone, token cache on", env.main.ready}, {"keystone, token cache off", env.noCache.ready}, {"noauth, overload limit", env.shed.ready}}
+
+	closed := env.closedTargets()
+	open := []*target{closed[0], closed[2]}
+	for _, t := range append(closed, env.shedTarget()) {
+		if err := probe(ctx, t); err != nil {
+			return err
+		}
+	}
+	r.closed = make([]*stats, len(closed))
+	r.open = make([]*stats, len(open))
+	for round := 1; round <= o.Rounds; round++ {
+		logf("round %d/%d: closed loop, %d workers", round, o.Rounds, o.Concurrency)
+		if err := measureRound(ctx, closed, r.closed, closedLoop(o.Concurrency), o); err != nil {
+			return err
+		}
+	}
+	for round := 1; round <= o.Rounds; round++ {
+		logf("round %d/%d: open loop, %d requests/s", round, o.Rounds, o.OpenRate)
+		if err := measureRound(ctx, open, r.open, openLoop(o.OpenRate), o); err != nil {
+			return err
+		}
+	}
+
+	logf("overload: %d requests/s offered, --max-inflight-calls %d, function time %s", o.OverloadRate, o.ShedLimit, o.SlowDelay)
+	r.overload = &stats{}
+	if err := r.overload.run(env.shedTarget(), openLoop(o.OverloadRate), o.Duration); err != nil {
+		return err
+	}
+	if _, r.overloadPeakRSS, err = memory(env.shed.pid()); err != nil {
+		return err
+	}
+
+	logf("management: create and list routes, %d workers", managementWorkers)
+	create, list := env.managementTargets()
+	r.management = []*stats{{}, {}}
+	for i, t := range []*target{create, list} {
+		if err := r.management[i].run(t, closedLoop(managementWorkers), o.Duration); err != nil {
+			return err
+		}
+	}
+	if r.loadRSS, r.peakRSS, err = memory(env.main.pid()); err != nil {
+		return err
+	}
+	r.elapsed = time.Since(began)
+
+	doc := r.markdown()
+	fmt.Fprint(stdout, doc)
+	if o.UpdateDoc != "" {
+		if err := updateDoc(o.UpdateDoc, doc); err != nil {
+			return err
+		}
+		logf("wrote the results into %s", o.UpdateDoc)
+	}
+	return nil
+}
+
+// measureRound drives each target in turn (warm-up, then measurement), so
+// that whatever the machine does meanwhile hits every target alike.
+func measureRound(ctx context.Context, targets []*target, into []*stats, l load, o *options) error {
+	for i, t := range targets {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		warm(t, l, o.Warmup)
+		if into[i] == nil {
+			into[i] = &stats{}
+		}
+		if err := into[i].run(t, l, o.Duration); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// probe sends one request and fails the run unless it succeeds, so that
+// a misconfiguration is not reported as a benchmark of error pages.
+func probe(ctx context.Context, t *target) error {
+	var tgt vegeta.Target
+	if err := t.targeter(&tgt); err != nil {
+		return err
+	}
+	req, err := tgt.Request()
+	if err != nil {
+		return err
+	}
+	resp, err := t.client.Do(req.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.name, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s answered %d: %s", t.name, tgt.URL, resp.StatusCode, body)
+	}
+	return nil
+}
+
+// environment is every process of a run and the apps they serve.
+type environment struct {
+	backend, bare, keystone *process
+	main, noCache, shed     *process
+	id                      *identity
+	// Names of the apps: the project's names and the backend's.
+	app, appBackend, noCacheApp, shedBackend string
+}
+
+func startEnvironment(ctx context.Context, o *options, bin, dir string) (env *environment, err error) {
+	env = &environment{}
+	defer func() {
+		if err != nil {
+			env.stop()
+		}
+	}()
+	if env.backend, err = startHelper(roleBackend, "--slow-delay", o.SlowDelay.String()); err != nil {
+		return nil, err
+	}
+	if env.bare, err = startHelper(roleBareProxy, "--target", env.backend.url); err != nil {
+		return nil, err
+	}
+	fakeURL := ""
+	if o.Keystone == keystoneFake {
+		if env.keystone, err = startHelper(roleKeystone); err != nil {
+			return nil, err
+		}
+		fakeURL = env.keystone.url
+	}
+	if env.id, err = newIdentity(ctx, o.Keystone, fakeURL, o.keystoneEnv); err != nil {
+		return nil, err
+	}
+	specs := []struct {
+		spec picassoSpec
+		into **process
+	}{
+		{picassoSpec{name: "picasso", keystone: true, tokenCacheTTL: 5 * time.Minute, maxInFlight: 1024}, &env.main},
+		{picassoSpec{name: "picasso-nocache", keystone: true, maxInFlight: 1024}, &env.noCache},
+		{picassoSpec{name: "picasso-shed", maxInFlight: o.ShedLimit}, &env.shed},
+	}
+	for _, s := range specs {
+		if *s.into, err = startPicasso(bin, o, s.spec, env.backend.url, env.id, dir); err != nil {
+			return nil, err
+		}
+	}
+	return env, env.createApps(ctx)
+}
+
+// createApps creates the benchmark's apps and routes through Picasso, as
+// a user would. Names carry a random suffix so that a shared database
+// (MariaDB) may hold earlier runs.
+func (env *environment) createApps(ctx context.Context) error {
+	suffix := randomHex(4)
+	project := env.id.projectID
+	main := picassoAPI{base: env.main.url, token: env.id.userToken}
+	env.app = "bench-" + suffix
+	var err error
+	if env.appBackend, err = main.createApp(ctx, project, env.app); err != nil {
+		return err
+	}
+	if err := main.createRoute(ctx, project, env.app, "/hello", true); err != nil {
+		return err
+	}
+	if err := main.createRoute(ctx, project, env.app, "/private", false); err != nil {
+		return err
+	}
+	noCache := picassoAPI{base: env.noCache.url, token: env.id.userToken}
+	env.noCacheApp = "bench-nocache-" + suffix
+	if _, err := noCache.createApp(ctx, project, env.noCacheApp); err != nil {
+		return err
+	}
+	if err := noCache.createRoute(ctx, project, env.noCacheApp, "/private", false); err != nil {
+		return err
+	}
+	shed := picassoAPI{base: env.shed.url}
+	if env.shedBackend, err = shed.createApp(ctx, project, "bench-shed-"+suffix); err != nil {
+		return err
+	}
+	return shed.createRoute(ctx, project, "bench-shed-"+suffix, slowSuffix, true)
+}
+
+// closedTargets are, in the order they are interleaved: direct, bare
+// proxy, and Picasso's public, cached private and uncached private calls.
+func (env *environment) closedTargets() []*target {
+	token := http.Header{"X-Auth-Token": {env.id.userToken}}
+	function := "/r/" + env.appBackend + "/hello"
+	return []*target{
+		postTarget("direct", nil, env.backend.url+function, nil),
+		postTarget("bare proxy", env.bare, env.bare.url+function, nil),
+		postTarget("picasso public", env.main, env.main.url+function, nil),
+		postTarget("picasso private, cached token", env.main, env.main.url+"/r/"+env.id.projectID+"/"+env.app+"/private", token),
+		postTarget("picasso private, no token cache", env.noCache, env.noCache.url+"/r/"+env.id.projectID+"/"+env.noCacheApp+"/private", token),
+	}
+}
+
+func postTarget(name string, proxy *process, url string, header http.Header) *target {
+	return newTarget(name, proxy, vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodPost, URL: url, Body: callBody, Header: header}))
+}
+
+func (env *environment) shedTarget() *target {
+	return postTarget("picasso overloaded", env.shed, env.shed.url+"/r/"+env.shedBackend+slowSuffix, nil)
+}
+
+// managementTargets create routes with fresh paths, and list the app's
+// routes (one page of up to 100).
+func (env *environment) managementTargets() (create, list *target) {
+	header := http.Header{"X-Auth-Token": {env.id.userToken}, "Content-Type": {"application/json"}}
+	routes := env.main.url + "/v1/" + env.id.projectID + "/apps/" + env.app + "/routes"
+	var n atomic.Int64
+	create = newTarget("create route", env.main, func(t *vegeta.Target) error {
+		path := "/m" + strconv.FormatInt(n.Add(1), 10)
+		*t = vegeta.Target{Method: http.MethodPost, URL: routes, Header: header,
+			Body: []byte(`{"route":{"path":"` + path + `","image":"` + benchImage + `"}}`)}
+		return nil
+	})
+	list = newTarget("list routes", env.main, vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: routes, Header: header}))
+	return create, list
+}
+
+func (env *environment) stop() {
+	for _, p := range []*process{env.shed, env.noCache, env.main, env.keystone, env.bare, env.backend} {
+		if p != nil {
+			p.stop()
+		}
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,220 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/ironfunctions"
+	"github.com/picasso-faas/picasso/reconcile"
+)
+
+// Helpers of the hostile-input, isolation, fault and concurrency tests.
+// Unlike harness.do they report to the test they are given and never
+// call Fatal from a goroutine other than that test's.
+
+// try sends one request and reads the whole answer. body is sent as is;
+// a non-empty body is labelled application/json unless headers say
+// otherwise.
+func (h *harness) try(ctx context.Context, method, path, token, body string, headers ...string) (*response, error) {
+	var reader io.Reader
+	if body != "" {
+		reader = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, h.url+path, reader)
+	if err != nil {
+		return nil, err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("X-Auth-Token", token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return sendRequest(req)
+}
+
+// sendRequest sends req with a client of its own, so that no keep-alive
+// connection outlives the test (the fault tests check for leaks).
+func sendRequest(req *http.Request) (*response, error) {
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
+}
+
+// send is try that fails t on a transport error.
+func (h *harness) send(t testing.TB, method, path, token, body string, headers ...string) *response {
+	t.Helper()
+	resp, err := h.try(context.Background(), method, path, token, body, headers...)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp
+}
+
+// jsonError reports why r is not a JSON error envelope with a message,
+// or "" when it is one.
+func (r *response) jsonError() string {
+	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType != "application/json" {
+		return "Content-Type " + r.Header.Get("Content-Type")
+	}
+	var body struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(r.Body, &body); err != nil {
+		return "not JSON: " + err.Error()
+	}
+	if body.Error.Message == "" {
+		return "no error.message"
+	}
+	return ""
+}
+
+// expectError fails t unless r has the status and is a JSON error.
+func (r *response) expectError(t testing.TB, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Errorf("status %d, want %d: %.300s", r.Status, status, r.Body)
+		return
+	}
+	if why := r.jsonError(); why != "" {
+		t.Errorf("status %d is not a JSON error (%s): %.300s", r.Status, why, r.Body)
+	}
+}
+
+// expectStatus reports an error unless r has the status; unlike expect it
+// may be called from any goroutine.
+func (r *response) expectStatus(t testing.TB, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Errorf("status %d, want %d: %.300s", r.Status, status, r.Body)
+	}
+}
+
+// expectClientError fails t unless r is a 4xx JSON error.
+func (r *response) expectClientError(t testing.TB) {
+	t.Helper()
+	if r.Status < 400 || r.Status > 499 {
+		t.Errorf("status %d, want 4xx: %.300s", r.Status, r.Body)
+		return
+	}
+	if why := r.jsonError(); why != "" {
+		t.Errorf("status %d is not a JSON error (%s): %.300s", r.Status, why, r.Body)
+	}
+}
+
+// inventory is a backend client on the harness's fake, for the reconciler
+// and for state dumps.
+func (h *harness) inventory(t testing.TB) *ironfunctions.Client {
+	t.Helper()
+	c, err := ironfunctions.New(h.fake.URL(), ironfunctions.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// state dumps every app and route of the store and of the backend, with
+// every field and timestamp: two equal dumps mean nothing changed.
+func (h *harness) state(t testing.TB) string {
+	t.Helper()
+	return h.dump(t, true)
+}
+
+// contents is state without the update times: two equal dumps mean that
+// every value is the same, though a row may have been rewritten with it.
+func (h *harness) contents(t testing.TB) string {
+	t.Helper()
+	return h.dump(t, false)
+}
+
+func (h *harness) dump(t testing.TB, withUpdateTimes bool) string {
+	t.Helper()
+	ctx := context.Background()
+	backend := h.inventory(t)
+	var dump bytes.Buffer
+	enc := json.NewEncoder(&dump)
+	apps, err := h.db.ListAllApps(ctx, picasso.Page{Limit: picasso.MaxPageSize})
+	if err != nil {
+		t.Fatalf("list store apps: %v", err)
+	}
+	for _, app := range apps {
+		routes, err := h.db.ListRoutes(ctx, app.ID, picasso.Page{Limit: picasso.MaxPageSize})
+		if err != nil {
+			t.Fatalf("list store routes: %v", err)
+		}
+		if !withUpdateTimes {
+			app.UpdatedAt = time.Time{}
+			for _, rt := range routes {
+				rt.UpdatedAt = time.Time{}
+			}
+		}
+		enc.Encode(app)
+		enc.Encode(routes)
+	}
+	names, err := backend.ListApps(ctx)
+	if err != nil {
+		t.Fatalf("list backend apps: %v", err)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		app, err := backend.GetApp(ctx, name)
+		if err != nil {
+			t.Fatalf("backend app %s: %v", name, err)
+		}
+		routes, err := backend.ListRoutes(ctx, app)
+		if err != nil {
+			t.Fatalf("backend routes of %s: %v", name, err)
+		}
+		slices.SortFunc(routes, func(a, b *picasso.Route) int { return strings.Compare(a.Path, b.Path) })
+		enc.Encode(app)
+		enc.Encode(routes)
+	}
+	return dump.String()
+}
+
+// expectInSync fails t unless the reconciler finds no drift between the
+// store and the backend.
+func (h *harness) expectInSync(t testing.TB) {
+	t.Helper()
+	drifts, err := reconcile.Run(context.Background(), h.db, h.inventory(t), false)
+	if err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	for _, d := range drifts {
+		t.Errorf("store and backend disagree: %+v", d)
+	}
+}
+
+// callsOf counts the function calls the backend ran for one backend app.
+func (h *harness) callsOf(backendName string) int {
+	n := 0
+	for _, c := range h.fake.Calls() {
+		if c.App == backendName {
+			n++
+		}
+	}
+	return n
+}
