@@ -123,7 +123,9 @@ func (s *Server) handleGetApp() http.Handler {
 }
 
 // handleUpdateApp changes description and config. Config merges like
-// IronFunctions': a key set to "" is deleted.
+// IronFunctions': a key set to "" is deleted. The backend is written
+// first: if it refuses, the store is untouched; if the store then fails,
+// the backend gets the old app back.
 func (s *Server) handleUpdateApp() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		vars := mux.Vars(r)
@@ -147,12 +149,13 @@ func (s *Server) handleUpdateApp() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if err := s.store.UpdateApp(r.Context(), &app); err != nil {
+		if err := s.backendOp("update_app", func() error { return s.backend.UpdateApp(r.Context(), &app) }); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		if err := s.backendOp("update_app", func() error { return s.backend.UpdateApp(r.Context(), &app) }); err != nil {
-			s.undo(r, "restore app row", s.store.UpdateApp(context.WithoutCancel(r.Context()), old))
+		if err := s.store.UpdateApp(r.Context(), &app); err != nil {
+			undo := context.WithoutCancel(r.Context())
+			s.undo(r, "restore backend app", s.backendOp("update_app", func() error { return s.backend.UpdateApp(undo, old) }))
 			s.writeError(w, r, err)
 			return
 		}

@@ -129,9 +129,9 @@ func TestBackendFaults(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			// A failed update rewrites the old values, with a new update
-			// time: see the report on the store's UpdateRoute.
-			before := h.contents(t)
+			// Updates write the backend first, so a refused one leaves the
+			// store untouched, update times included.
+			before := h.state(t)
 			link.set(c.fault)
 			concurrently(t,
 				func() { h.timed(t, callBound, "POST", public, "", "x").expectError(t, c.call) },
@@ -155,7 +155,7 @@ func TestBackendFaults(t *testing.T) {
 			if status, checks := h.readiness(t); status != http.StatusOK {
 				t.Errorf("/readyz answered %d %v after the backend returned", status, checks)
 			}
-			if after := h.contents(t); after != before {
+			if after := h.state(t); after != before {
 				t.Errorf("the failed requests changed the state:\nbefore %s\nafter  %s", before, after)
 			}
 			h.send(t, "POST", "/v1/"+projA+"/apps", "member-a", `{"app":{"name":"tmp"}}`).expect(t, http.StatusOK)

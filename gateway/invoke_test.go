@@ -261,6 +261,7 @@ type blockingBackend struct {
 }
 
 func (b *blockingBackend) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallResult, error) {
+	io.Copy(io.Discard, call.Body) // as a real backend does; then the server notices a client leaving
 	b.started <- struct{}{}
 	<-b.release
 	return &picasso.CallResult{Status: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("ok"))}, nil
@@ -295,4 +296,60 @@ func TestOverloadIsShedWith503(t *testing.T) {
 	if status := <-done; status != 200 {
 		t.Errorf("the admitted call got %d", status)
 	}
+}
+
+func TestUnauthenticatedAnswersCarryTheKeystoneChallenge(t *testing.T) {
+	const endpoint = "http://keystone.example:5000/v3"
+	h := newHarness(t, sqliteURI(t), func(c *gateway.Config, _ *gateway.Deps) { c.KeystoneEndpoint = endpoint })
+	publicAndPrivate(h)
+	for _, path := range []string{"/v1/" + projA + "/apps", "/r/" + projA + "/fns/priv/x"} {
+		resp := h.do("GET", path, "", nil).expect(t, 401)
+		if got := resp.Header.Get("WWW-Authenticate"); got != `Keystone uri="`+endpoint+`"` {
+			t.Errorf("%s: WWW-Authenticate = %q", path, got)
+		}
+	}
+	if got := h.do("GET", "/v1/"+projA+"/apps", "member-b", nil).expect(t, 403).Header.Get("WWW-Authenticate"); got != "" {
+		t.Errorf("403 carries a challenge: %q", got)
+	}
+}
+
+func TestClientDisconnectCancelsTheCall(t *testing.T) {
+	block := &blockingBackend{started: make(chan struct{}, 1), release: make(chan struct{})}
+	cancelled := make(chan struct{})
+	h := newHarness(t, sqliteURI(t), func(_ *gateway.Config, d *gateway.Deps) {
+		block.Backend = d.Backend
+		d.Backend = &cancelObserver{Backend: block, cancelled: cancelled}
+	})
+	defer close(block.release)
+	app := h.createApp(projA, "member-a", "c")
+	h.createRoute(projA, "member-a", "c", map[string]any{"path": "/x", "image": "iron/echo", "is_public": true, "timeout": 60})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "POST", h.url+"/r/"+app["backend_name"].(string)+"/x", strings.NewReader("x"))
+	go func() {
+		<-block.started
+		cancel()
+	}()
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the backend call was not cancelled when the client went away")
+	}
+}
+
+// cancelObserver reports when the context of a call ends before the
+// backend answered.
+type cancelObserver struct {
+	picasso.Backend
+	cancelled chan struct{}
+}
+
+func (c *cancelObserver) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallResult, error) {
+	go func() {
+		<-ctx.Done()
+		close(c.cancelled)
+	}()
+	return c.Backend.Invoke(ctx, call)
 }

@@ -164,6 +164,7 @@ func (s *Server) handleGetRoute() http.Handler {
 	})
 }
 
+// handleUpdateRoute writes the backend first, like handleUpdateApp.
 func (s *Server) handleUpdateRoute() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req routeFields
@@ -188,12 +189,13 @@ func (s *Server) handleUpdateRoute() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if err := s.store.UpdateRoute(r.Context(), &rt); err != nil {
+		if err := s.backendOp("update_route", func() error { return s.backend.UpdateRoute(r.Context(), app, &rt) }); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		if err := s.backendOp("update_route", func() error { return s.backend.UpdateRoute(r.Context(), app, &rt) }); err != nil {
-			s.undo(r, "restore route row", s.store.UpdateRoute(context.WithoutCancel(r.Context()), old))
+		if err := s.store.UpdateRoute(r.Context(), &rt); err != nil {
+			undo := context.WithoutCancel(r.Context())
+			s.undo(r, "restore backend route", s.backendOp("update_route", func() error { return s.backend.UpdateRoute(undo, app, old) }))
 			s.writeError(w, r, err)
 			return
 		}
