@@ -192,11 +192,7 @@ func (s *Server) handleCreateWebhook() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		token := newWebhookToken()
-		wh.TokenHash = picasso.HashWebhookToken(token)
-		if req.Webhook.Signed {
-			wh.Secret = newWebhookToken()
-		}
+		token := issueCredentials(wh, req.Webhook.Signed)
 		if err := s.store.CreateWebhook(r.Context(), wh); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -261,11 +257,7 @@ func (s *Server) handleRotateWebhook() http.Handler {
 		}
 		signed := wh.Signed()
 		setIf(&signed, req.Signed)
-		token := newWebhookToken()
-		wh.TokenHash, wh.Secret = picasso.HashWebhookToken(token), ""
-		if signed {
-			wh.Secret = newWebhookToken()
-		}
+		token := issueCredentials(wh, signed)
 		if err := s.store.UpdateWebhook(r.Context(), wh); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -290,4 +282,15 @@ func (s *Server) handleDeleteWebhook() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, messageResponse{Message: "Webhook successfully deleted"})
 	})
+}
+
+// issueCredentials gives wh a new URL token, which it returns (the store
+// keeps only its hash), and a new HMAC secret when signed.
+func issueCredentials(wh *picasso.Webhook, signed bool) string {
+	token := newWebhookToken()
+	wh.TokenHash, wh.Secret = picasso.HashWebhookToken(token), ""
+	if signed {
+		wh.Secret = newWebhookToken()
+	}
+	return token
 }
