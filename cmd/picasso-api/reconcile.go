@@ -34,6 +34,9 @@ func runReconcile(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
+	if cfg.Backend == backendLocal {
+		return errors.New("nothing to reconcile: the local runtime keeps no state of its own and is loaded from the database at every start")
+	}
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
 	if err != nil {
 		return err

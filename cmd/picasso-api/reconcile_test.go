@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/ironfunctionstest"
+	"github.com/picasso-faas/picasso/store"
+)
+
+func TestReconcileCommand(t *testing.T) {
+	ctx := context.Background()
+	fake := ironfunctionstest.New()
+	t.Cleanup(fake.Close)
+	uri := "sqlite://" + filepath.Join(t.TempDir(), "picasso.db")
+	db, err := store.Open(ctx, uri, store.Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An app the database has and the backend lacks: what a crash between
+	// the two writes of a create leaves behind.
+	app := &picasso.App{ProjectID: project, Name: "drifted", BackendName: picasso.BackendName(project, "drifted")}
+	if err := db.CreateApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	reconcileCmd := func(extra ...string) (string, error) {
+		var out bytes.Buffer
+		args := append([]string{"picasso-api", "reconcile", "--db-uri", uri, "--functions-url", fake.URL() + "/v1"}, extra...)
+		err := run(ctx, args, func(string) string { return "" }, &out, &out)
+		return out.String(), err
+	}
+	out, err := reconcileCmd()
+	if err == nil || !strings.Contains(out, app.BackendName) || !strings.Contains(out, "app missing on backend") {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	if fake.HasApp(app.BackendName) {
+		t.Fatal("a report without --repair changed the backend")
+	}
+	if out, err := reconcileCmd("--repair"); err != nil || !strings.Contains(out, `"Repaired":true`) {
+		t.Fatalf("repair: %v\n%s", err, out)
+	}
+	if !fake.HasApp(app.BackendName) {
+		t.Fatal("--repair did not create the app on the backend")
+	}
+	if out, err := reconcileCmd(); err != nil || out != "" {
+		t.Fatalf("drift after repair: %v\n%s", err, out)
+	}
+}
