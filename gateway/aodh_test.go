@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
 
 // Aodh's REST notifier bodies (shared docs aodh-webhook.md §2 and §3): a
@@ -108,4 +110,29 @@ func TestAodhNotificationsReachTheFunction(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAodhTrustTokenRunsPrivateRoute does what Aodh's trust+http action
+// does: a project member delegates to the service user through a trust,
+// and the trust-scoped token calls the private URLs of the member's
+// project (and no other project's).
+func TestAodhTrustTokenRunsPrivateRoute(t *testing.T) {
+	env := keystonetest.Connect(t)
+	validator := newKeystoneValidator(t, env.ServiceOptions())
+	h := newHarness(t, sqliteURI(t), withKeystone(validator))
+	project, other := env.NewProject(t), env.NewProject(t)
+	member := env.NewUser(t, project, "member")
+	h.createApp(project.ID, member.Token(t), "alarms")
+	h.createRoute(project.ID, member.Token(t), "alarms", map[string]any{"path": "/cpu", "image": "iron/echo", "type": "async"})
+
+	trust := env.TrustToken(t, member)
+	body := `{"alarm_name":"cpu_high","alarm_id":"8d1c","severity":"low","previous":"ok","current":"alarm","reason":"r","reason_data":{}}`
+	for _, path := range []string{"/v1/r/" + project.ID + "/alarms/cpu", "/r/" + project.ID + "/alarms/cpu"} {
+		h.do("POST", path, trust, body, "Content-Type", "application/json").expect(t, 202)
+	}
+	calls := h.fake.Calls()
+	if len(calls) != 2 || string(calls[0].Body) != body || calls[0].Header.Get("X-Project-Id") != project.ID {
+		t.Fatalf("backend calls = %+v", calls)
+	}
+	h.do("POST", "/r/"+other.ID+"/alarms/cpu", trust, body, "Content-Type", "application/json").expect(t, 403)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -42,24 +41,8 @@ func start(t *testing.T, env map[string]string, args ...string) *server {
 			t.Error("picasso-api did not stop")
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(s.url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			return s
-		}
-		select {
-		case err := <-s.done:
-			s.done <- err
-			t.Fatalf("picasso-api exited: %v\n%s", err, s.stdout)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("picasso-api did not answer: %v\n%s", err, s.stdout)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitHealthy(t, s.url, s.done, s.stdout)
+	return s
 }
 
 // devArgs are the embedded defaults with the database in a temporary
@@ -218,40 +201,6 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, project) {
 		t.Error("a project id is used as a metric label")
-	}
-}
-
-// TestGracefulShutdown: a call in flight when the signal arrives finishes,
-// and run returns without error.
-func TestGracefulShutdown(t *testing.T) {
-	s := start(t, nil, append(devArgs(t), "--drain-timeout", "10s")...)
-	p := "/v1/" + project
-	s.request(t, "POST", p+"/apps", `{"app":{"name":"g"}}`)
-	s.request(t, "POST", p+"/apps/g/routes", `{"route":{"path":"/slow","image":"slow","config":{"SLEEP":"1"}}}`)
-	result := make(chan string, 1)
-	go func() {
-		resp, err := http.Post(s.url+"/r/"+project+"/g/slow", "text/plain", nil)
-		if err != nil {
-			result <- err.Error()
-			return
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		result <- fmt.Sprintf("%d %s", resp.StatusCode, body)
-	}()
-	time.Sleep(300 * time.Millisecond)
-	s.cancel()
-	if got := <-result; !strings.HasPrefix(got, "200") {
-		t.Errorf("in-flight call ended with %q", got)
-	}
-	select {
-	case err := <-s.done:
-		if err != nil {
-			t.Errorf("run returned %v", err)
-		}
-		s.done <- nil
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after the drain")
 	}
 }
 
