@@ -115,7 +115,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.String("route", template),
 				slog.Int("status", rec.status),
 				slog.Int64("bytes", rec.bytes),
-				slog.Duration("duration", elapsed),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 				slog.String("project_id", info.projectID),
 				slog.String("request_id", requestIDFrom(r.Context())),
 			)
