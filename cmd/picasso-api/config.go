@@ -69,9 +69,10 @@ const defaultSQLiteURI = "sqlite://picasso.db"
 // envFlags binds each flag to its environment variable: the variable's
 // value becomes the flag's default, so an explicit flag still wins.
 type envFlags struct {
-	fs     *flag.FlagSet
-	getenv func(string) string
-	errs   []error
+	fs      *flag.FlagSet
+	getenv  func(string) string
+	errs    []error
+	secrets []secretFlag
 }
 
 func (e *envFlags) usage(env, usage string) string {
@@ -83,6 +84,28 @@ func (e *envFlags) String(p *string, name, env, def, usage string) {
 		def = v
 	}
 	e.fs.StringVar(p, name, def, e.usage(env, usage))
+}
+
+// Secret binds a flag whose environment value must not show as the
+// default in --help: it is read after parsing, when the flag was not given.
+func (e *envFlags) Secret(p *string, name, env, usage string) {
+	e.fs.StringVar(p, name, "", e.usage(env, usage))
+	e.secrets = append(e.secrets, secretFlag{p: p, name: name, env: env})
+}
+
+type secretFlag struct {
+	p         *string
+	name, env string
+}
+
+// resolveSecrets fills the secret flags not given from their variables.
+func (e *envFlags) resolveSecrets() {
+	explicit := explicitFlags(e.fs)
+	for _, s := range e.secrets {
+		if !explicit[s.name] {
+			*s.p = e.getenv(s.env)
+		}
+	}
 }
 
 func (e *envFlags) Int(p *int, name, env string, def int, usage string) {
@@ -142,7 +165,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.String(&c.Host, "host", "PICASSO_HOST", "", "address to listen on (default 127.0.0.1 with --auth noauth, else 0.0.0.0)")
 	e.Int(&c.Port, "port", "PICASSO_PORT", 10001, "port to listen on")
 	e.String(&c.PublicURL, "public-url", "PICASSO_PUBLIC_URL", "", "base URL users reach Picasso at, used in route URLs (default http://<host>:<port>)")
-	e.String(&c.DBURI, "db-uri", "PICASSO_DB", "", "database: mysql://user:pass@host[:port]/db, mysql+pymysql://..., or sqlite:///path/to/file.db (default "+defaultSQLiteURI+")")
+	e.Secret(&c.DBURI, "db-uri", "PICASSO_DB", "database: mysql://user:pass@host[:port]/db, mysql+pymysql://..., or sqlite:///path/to/file.db (default "+defaultSQLiteURI+")")
 	e.Bool(&c.AutoMigrate, "auto-migrate", "PICASSO_AUTO_MIGRATE", false, "apply database migrations at start (always on for the default embedded SQLite)")
 	e.String(&c.Backend, "backend", "PICASSO_BACKEND", "", "FaaS runtime: ironfunctions, fn or local (default: local without --functions-url; fn when its path ends in /v2; else ironfunctions)")
 	e.String(&c.FunctionsURL, "functions-url", "FUNCTIONS_URL", "", "URL of the FaaS runtime's API, e.g. http://ironfunctions:8080/v1")
@@ -152,12 +175,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Bool(&c.AllowRemoteNoAuth, "allow-remote-noauth", "PICASSO_ALLOW_REMOTE_NOAUTH", false, "allow --auth noauth on a non-loopback address (anyone reaching it is admin)")
 	e.String(&c.KeystoneEndpoint, "keystone-endpoint", "KEYSTONE_ENDPOINT", "", "Keystone v3 URL, e.g. http://keystone:5000/v3")
 	e.String(&c.KeystoneUser, "keystone-user", "PICASSO_KEYSTONE_USER", "", "service user that validates tokens (needs role service or admin)")
-	e.String(&c.KeystonePassword, "keystone-password", "PICASSO_KEYSTONE_PASSWORD", "", "password of the service user")
+	e.Secret(&c.KeystonePassword, "keystone-password", "PICASSO_KEYSTONE_PASSWORD", "password of the service user")
 	e.String(&c.KeystoneUserDomain, "keystone-user-domain", "PICASSO_KEYSTONE_USER_DOMAIN", "Default", "domain of the service user")
 	e.String(&c.KeystoneProject, "keystone-project", "PICASSO_KEYSTONE_PROJECT", "service", "project the service user logs in to")
 	e.String(&c.KeystoneProjectDomain, "keystone-project-domain", "PICASSO_KEYSTONE_PROJECT_DOMAIN", "Default", "domain of that project")
 	e.String(&c.KeystoneAppCredentialID, "keystone-app-credential-id", "PICASSO_KEYSTONE_APP_CREDENTIAL_ID", "", "application credential id, instead of user and password")
-	e.String(&c.KeystoneAppCredentialKey, "keystone-app-credential-secret", "PICASSO_KEYSTONE_APP_CREDENTIAL_SECRET", "", "application credential secret")
+	e.Secret(&c.KeystoneAppCredentialKey, "keystone-app-credential-secret", "PICASSO_KEYSTONE_APP_CREDENTIAL_SECRET", "application credential secret")
 	e.Duration(&c.TokenCacheTTL, "token-cache-ttl", "PICASSO_TOKEN_CACHE_TTL", 300*time.Second, "how long a validated token is trusted without asking Keystone again; 0 disables the cache")
 	e.Duration(&c.KeystoneTimeout, "keystone-timeout", "PICASSO_KEYSTONE_TIMEOUT", 5*time.Second, "deadline of each call to Keystone")
 
@@ -177,6 +200,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	e.resolveSecrets()
 	if len(e.errs) > 0 {
 		return nil, e.errs[0]
 	}

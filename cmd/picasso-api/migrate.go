@@ -22,14 +22,15 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	action := args[0]
 	fs := flag.NewFlagSet("picasso-api migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	uri := fs.String("db-uri", firstNonEmpty(getenv("PICASSO_MIGRATIONS_DB"), getenv("PICASSO_DB"), defaultSQLiteURI),
-		"database to migrate (env PICASSO_MIGRATIONS_DB or PICASSO_DB)")
+	// The URI holds a password: no default shown by --help.
+	uri := fs.String("db-uri", "", "database to migrate (env PICASSO_MIGRATIONS_DB or PICASSO_DB, default "+defaultSQLiteURI+")")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
+	*uri = firstNonEmpty(*uri, getenv("PICASSO_MIGRATIONS_DB"), getenv("PICASSO_DB"), defaultSQLiteURI)
 	if _, _, err := store.ParseURI(*uri); err != nil {
 		return fmt.Errorf("invalid --db-uri: %w", err)
 	}

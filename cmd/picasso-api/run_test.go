@@ -263,3 +263,36 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestHelpShowsNoSecrets(t *testing.T) {
+	env := map[string]string{
+		"PICASSO_DB":                             "mysql://picasso:db-secret@db/functions",
+		"PICASSO_KEYSTONE_PASSWORD":              "keystone-secret",
+		"PICASSO_KEYSTONE_APP_CREDENTIAL_SECRET": "appcred-secret",
+	}
+	for _, args := range [][]string{{"picasso-api", "--help"}, {"picasso-api", "migrate", "up", "--help"}} {
+		var out bytes.Buffer
+		run(context.Background(), args, func(k string) string { return env[k] }, &out, &out)
+		for _, secret := range []string{"db-secret", "keystone-secret", "appcred-secret"} {
+			if strings.Contains(out.String(), secret) {
+				t.Errorf("%v prints %s", args, secret)
+			}
+		}
+	}
+}
+
+func TestSecretsComeFromTheEnvironment(t *testing.T) {
+	env := map[string]string{"KEYSTONE_ENDPOINT": "http://127.0.0.1:5000/v3", "PICASSO_KEYSTONE_USER": "picasso",
+		"PICASSO_KEYSTONE_PASSWORD": "from-env", "PICASSO_DB": "sqlite://from-env.db"}
+	cfg, err := parseConfig("picasso-api", nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.KeystonePassword != "from-env" || cfg.DBURI != "sqlite://from-env.db" {
+		t.Errorf("password %q, db %q", cfg.KeystonePassword, cfg.DBURI)
+	}
+	cfg, err = parseConfig("picasso-api", []string{"--keystone-password", "from-flag"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || cfg.KeystonePassword != "from-flag" {
+		t.Errorf("the flag does not win: %v %q", err, cfg.KeystonePassword)
+	}
+}
