@@ -70,3 +70,36 @@ func removeHopByHop(h http.Header) {
 		delete(h, name)
 	}
 }
+
+// cleanQuery percent-encodes the bytes a query string may not hold
+// (RFC 3986: controls, space, non-ASCII, and "\"<>\\^`{|}"), which a
+// lenient client can still get into RawQuery; everything else, valid
+// escapes and their order included, passes unchanged.
+func cleanQuery(raw string) string {
+	i := 0
+	for i < len(raw) && !queryNeedsEscape(raw[i]) {
+		i++
+	}
+	if i == len(raw) {
+		return raw
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(raw) + 8)
+	b.WriteString(raw[:i])
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if queryNeedsEscape(c) {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func queryNeedsEscape(c byte) bool {
+	return c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}#", c) >= 0
+}

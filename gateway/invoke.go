@@ -124,7 +124,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedR
 		App:       entry.app,
 		Route:     entry.route,
 		Method:    r.Method,
-		RawQuery:  r.URL.RawQuery,
+		RawQuery:  cleanQuery(r.URL.RawQuery),
 		Header:    forwardHeaders(r, id),
 		Body:      http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes),
 		RequestID: requestIDFrom(r.Context()),

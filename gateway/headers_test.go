@@ -1,0 +1,19 @@
+package gateway
+
+import "testing"
+
+func TestCleanQuery(t *testing.T) {
+	for raw, want := range map[string]string{
+		"":                    "",
+		"a=1&b=two&a=3":       "a=1&b=two&a=3",
+		"q=%20x&p=%zz":        "q=%20x&p=%zz",
+		"0 00":                "0%2000",
+		"x=\x00\x7f\xff":      "x=%00%7F%FF",
+		`k="<v>"|^{}` + "`\\": "k=%22%3Cv%3E%22%7C%5E%7B%7D%60%5C",
+		"a=ü":                 "a=%C3%BC",
+	} {
+		if got := cleanQuery(raw); got != want {
+			t.Errorf("cleanQuery(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
