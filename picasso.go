@@ -45,11 +45,15 @@ const (
 // Route is one function of an app, addressed by its path (which may have
 // several segments, e.g. "/a/b/c").
 type Route struct {
-	AppID          string              `db:"app_id"`
-	Path           string              `db:"path"`
-	Type           string              `db:"type"`
-	Image          string              `db:"image"`
-	IsPublic       bool                `db:"is_public"`
+	AppID    string `db:"app_id"`
+	Path     string `db:"path"`
+	Type     string `db:"type"`
+	Image    string `db:"image"`
+	IsPublic bool   `db:"is_public"`
+	// ForwardToken passes the caller's X-Auth-Token on to the function on
+	// private calls, for functions that call OpenStack APIs on the
+	// caller's behalf. Off by default: functions never see tokens.
+	ForwardToken   bool                `db:"forward_token"`
 	Memory         int                 `db:"memory"`
 	Timeout        int                 `db:"timeout"`
 	MaxConcurrency int                 `db:"max_concurrency"`

@@ -28,8 +28,11 @@ var callerOnly = []string{
 
 // forwardHeaders is the header a function receives: the caller's, minus
 // hop-by-hop headers and credentials, plus the verified identity (private
-// calls), the request id and X-Forwarded-For.
-func forwardHeaders(r *http.Request, id *picasso.Identity) http.Header {
+// calls), the caller's token when the route asks for it (private calls
+// only: a public call's token was never verified), the request id and
+// X-Forwarded-For.
+func forwardHeaders(r *http.Request, id *picasso.Identity, route *picasso.Route) http.Header {
+	token := r.Header.Get("X-Auth-Token")
 	h := r.Header.Clone()
 	removeHopByHop(h)
 	for _, name := range callerOnly {
@@ -39,6 +42,9 @@ func forwardHeaders(r *http.Request, id *picasso.Identity) http.Header {
 		h.Set("X-Project-Id", id.ProjectID)
 		h.Set("X-User-Id", id.UserID)
 		h.Set("X-Roles", strings.Join(id.Roles, ","))
+		if route.ForwardToken {
+			h.Set("X-Auth-Token", token)
+		}
 	}
 	h.Set(RequestIDHeader, requestIDFrom(r.Context()))
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {

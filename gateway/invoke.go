@@ -125,7 +125,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedR
 		Route:     entry.route,
 		Method:    r.Method,
 		RawQuery:  cleanQuery(r.URL.RawQuery),
-		Header:    forwardHeaders(r, id),
+		Header:    forwardHeaders(r, id, entry.route),
 		Body:      http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes),
 		RequestID: requestIDFrom(r.Context()),
 	})

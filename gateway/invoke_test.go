@@ -353,3 +353,29 @@ func (c *cancelObserver) Invoke(ctx context.Context, call *picasso.Call) (*picas
 	}()
 	return c.Backend.Invoke(ctx, call)
 }
+
+func TestRoutesMayOptInToTheCallersToken(t *testing.T) {
+	h := newHarness(t, sqliteURI(t))
+	app := h.createApp(projA, "member-a", "tok")
+	route := h.createRoute(projA, "member-a", "tok", map[string]any{"path": "/nova", "image": "iron/echo", "is_public": true, "forward_token": true})
+	if route["forward_token"] != true {
+		t.Fatalf("route view = %v", route)
+	}
+	h.do("POST", "/r/"+projA+"/tok/nova", "member-a", "x").expect(t, 200)
+	h.do("POST", "/r/"+app["backend_name"].(string)+"/nova", "member-b", "x").expect(t, 200)
+	calls := h.fake.Calls()
+	if got := calls[0].Header.Get("X-Auth-Token"); got != "member-a" {
+		t.Errorf("private call forwarded token %q, want the caller's", got)
+	}
+	if got := calls[1].Header.Get("X-Auth-Token"); got != "" {
+		t.Errorf("a public call forwarded an unverified token %q", got)
+	}
+	off := h.do("PUT", "/v1/"+projA+"/apps/tok/routes/nova", "member-a", map[string]any{"forward_token": false}).expect(t, 200).JSON(t)
+	if off["route"].(map[string]any)["forward_token"] != false {
+		t.Fatalf("update = %v", off)
+	}
+	h.do("POST", "/r/"+projA+"/tok/nova", "member-a", "x").expect(t, 200)
+	if got := h.fake.Calls()[2].Header.Get("X-Auth-Token"); got != "" {
+		t.Errorf("token forwarded after opting out: %q", got)
+	}
+}

@@ -14,6 +14,7 @@ type routeFields struct {
 	Type           *string             `json:"type"`
 	Image          *string             `json:"image"`
 	IsPublic       *flexBool           `json:"is_public"`
+	ForwardToken   *bool               `json:"forward_token"`
 	Memory         *int                `json:"memory"`
 	Timeout        *int                `json:"timeout"`
 	MaxConcurrency *int                `json:"max_concurrency"`
@@ -49,6 +50,7 @@ func (f *routeFields) applyTo(rt *picasso.Route) {
 	setIf(&rt.Timeout, f.Timeout)
 	setIf(&rt.MaxConcurrency, f.MaxConcurrency)
 	setIf(&rt.Format, f.Format)
+	setIf(&rt.ForwardToken, f.ForwardToken)
 	if f.IsPublic != nil {
 		rt.IsPublic = bool(*f.IsPublic)
 	}

@@ -39,6 +39,7 @@ type routeView struct {
 	Type           string              `json:"type"`
 	Image          string              `json:"image"`
 	IsPublic       bool                `json:"is_public"`
+	ForwardToken   bool                `json:"forward_token"`
 	Memory         int                 `json:"memory"`
 	Timeout        int                 `json:"timeout"`
 	MaxConcurrency int                 `json:"max_concurrency"`
@@ -58,6 +59,7 @@ func (s *Server) newRouteView(r *http.Request, app *picasso.App, rt *picasso.Rou
 		Type:           rt.Type,
 		Image:          rt.Image,
 		IsPublic:       rt.IsPublic,
+		ForwardToken:   rt.ForwardToken,
 		Memory:         rt.Memory,
 		Timeout:        rt.Timeout,
 		MaxConcurrency: rt.MaxConcurrency,

@@ -9,7 +9,7 @@ import (
 	"github.com/picasso-faas/picasso"
 )
 
-const routeColumns = `app_id, path, type, image, is_public, memory, timeout, max_concurrency, format, ` +
+const routeColumns = `app_id, path, type, image, is_public, forward_token, memory, timeout, max_concurrency, format, ` +
 	`config, headers, created_at, updated_at`
 
 // routeRow is a route as stored: its maps are JSON text columns.
@@ -38,8 +38,8 @@ func (d *DB) CreateRoute(ctx context.Context, route *picasso.Route) error {
 	stamp := now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx,
-			`INSERT INTO routes (`+routeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			route.AppID, route.Path, route.Type, route.Image, route.IsPublic, route.Memory, route.Timeout,
+			`INSERT INTO routes (`+routeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			route.AppID, route.Path, route.Type, route.Image, route.IsPublic, route.ForwardToken, route.Memory, route.Timeout,
 			route.MaxConcurrency, route.Format, config, headers, stamp, stamp)
 		switch classify(err) {
 		case failureDuplicate:
@@ -104,10 +104,10 @@ func (d *DB) UpdateRoute(ctx context.Context, route *picasso.Route) error {
 	config, headers := marshalJSON(route.Config), marshalJSON(route.Headers)
 	stamp := now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE routes SET type = ?, image = ?, is_public = ?, memory = ?, `+
+		res, err := tx.ExecContext(ctx, `UPDATE routes SET type = ?, image = ?, is_public = ?, forward_token = ?, memory = ?, `+
 			`timeout = ?, max_concurrency = ?, format = ?, config = ?, headers = ?, updated_at = ? `+
 			`WHERE app_id = ? AND path = ?`,
-			route.Type, route.Image, route.IsPublic, route.Memory, route.Timeout, route.MaxConcurrency,
+			route.Type, route.Image, route.IsPublic, route.ForwardToken, route.Memory, route.Timeout, route.MaxConcurrency,
 			route.Format, config, headers, stamp, route.AppID, route.Path)
 		return expectOneRow(res, err, routeNotFound(route.Path))
 	})

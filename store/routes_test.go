@@ -78,6 +78,7 @@ func TestRoutes(t *testing.T) {
 				Type:           picasso.RouteAsync,
 				Image:          "registry.example/hello:2.0",
 				IsPublic:       false,
+				ForwardToken:   true,
 				Memory:         1024,
 				Timeout:        300,
 				MaxConcurrency: 7,
