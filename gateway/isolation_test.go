@@ -54,6 +54,10 @@ type attempt struct {
 	method, path, body string
 }
 
+// someWebhookID has the shape of a webhook's public id; refusals must not
+// depend on whether it exists.
+const someWebhookID = "0123456789abcdef0123456789abcdef"
+
 // projectRequests is every API operation and both private call forms on
 // one project's app and route; "ghost" does not exist, so a refusal must
 // not depend on existence.
@@ -73,6 +77,12 @@ func projectRequests(project, app, route string) []attempt {
 		{"PUT", api + "/apps/" + app + "/routes" + route, `{"image":"iron/evil","is_public":"true"}`},
 		{"DELETE", api + "/apps/" + app + "/routes" + route, ""},
 		{"GET", api + "/apps/ghost/routes/x", ""},
+		{"GET", api + "/apps/" + app + "/routes" + route + "/webhooks", ""},
+		{"POST", api + "/apps/" + app + "/routes" + route + "/webhooks", `{"webhook":{"signed":false}}`},
+		{"GET", api + "/apps/" + app + "/routes" + route + "/webhooks/" + someWebhookID, ""},
+		{"PUT", api + "/apps/" + app + "/routes" + route + "/webhooks/" + someWebhookID, `{"enabled":false}`},
+		{"DELETE", api + "/apps/" + app + "/routes" + route + "/webhooks/" + someWebhookID, ""},
+		{"POST", api + "/apps/" + app + "/routes" + route + "/webhooks/" + someWebhookID + "/rotate", ""},
 		{"POST", "/v1/r/" + project + "/" + app + route, "x"},
 		{"POST", "/v1/r/" + project + "/ghost/x", "x"},
 	}
