@@ -84,7 +84,7 @@ func (s *Server) handleCreateApp() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		defer s.locks.lock(projectID + "/" + app.Name)()
+		defer s.lockApp(projectID, app.Name)()
 		if err := s.store.CreateApp(r.Context(), app); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -134,7 +134,7 @@ func (s *Server) handleUpdateApp() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		defer s.locks.lock(vars["project_id"] + "/" + vars["app"])()
+		defer s.lockApp(vars["project_id"], vars["app"])()
 		old, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
 		if err != nil {
 			s.writeError(w, r, err)
@@ -169,7 +169,7 @@ func (s *Server) handleUpdateApp() http.Handler {
 func (s *Server) handleDeleteApp() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		vars := mux.Vars(r)
-		defer s.locks.lock(vars["project_id"] + "/" + vars["app"])()
+		defer s.lockApp(vars["project_id"], vars["app"])()
 		app, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
 		if err != nil {
 			s.writeError(w, r, err)

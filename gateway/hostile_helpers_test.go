@@ -189,14 +189,3 @@ func (h *harness) expectInSync(t testing.TB) {
 		t.Errorf("store and backend disagree: %+v", d)
 	}
 }
-
-// callsOf counts the function calls the backend ran for one backend app.
-func (h *harness) callsOf(backendName string) int {
-	n := 0
-	for _, c := range h.fake.Calls() {
-		if c.App == backendName {
-			n++
-		}
-	}
-	return n
-}

@@ -20,6 +20,11 @@ func newKeyedMutex() *keyedMutex {
 	return &keyedMutex{locks: map[string]*keyedLock{}}
 }
 
+// lockApp serialises the management operations on one app of a project.
+func (s *Server) lockApp(projectID, name string) (unlock func()) {
+	return s.locks.lock(projectID + "/" + name)
+}
+
 // lock acquires the key's lock and returns its release function.
 func (k *keyedMutex) lock(key string) (unlock func()) {
 	k.mu.Lock()

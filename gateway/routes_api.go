@@ -76,6 +76,19 @@ func (s *Server) appOf(r *http.Request) (*picasso.App, error) {
 	return s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
 }
 
+// routeOf returns the app and route named by the URL.
+func (s *Server) routeOf(r *http.Request) (*picasso.App, *picasso.Route, error) {
+	app, err := s.appOf(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt, err := s.store.GetRoute(r.Context(), app.ID, routePath(r))
+	if err != nil {
+		return nil, nil, err
+	}
+	return app, rt, nil
+}
+
 func (s *Server) handleListRoutes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		page, err := pageOf(r)
@@ -125,7 +138,7 @@ func (s *Server) handleCreateRoute() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		defer s.locks.lock(app.ProjectID + "/" + app.Name)()
+		defer s.lockApp(app.ProjectID, app.Name)()
 		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -152,12 +165,7 @@ func (s *Server) createBackendRoute(ctx context.Context, app *picasso.App, rt *p
 
 func (s *Server) handleGetRoute() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		app, err := s.appOf(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		rt, err := s.store.GetRoute(r.Context(), app.ID, routePath(r))
+		app, rt, err := s.routeOf(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -174,13 +182,9 @@ func (s *Server) handleUpdateRoute() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		app, err := s.appOf(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		defer s.locks.lock(app.ProjectID + "/" + app.Name)()
-		old, err := s.store.GetRoute(r.Context(), app.ID, routePath(r))
+		vars := mux.Vars(r)
+		defer s.lockApp(vars["project_id"], vars["app"])()
+		app, old, err := s.routeOf(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -210,13 +214,9 @@ func (s *Server) handleUpdateRoute() http.Handler {
 // route; a backend failure restores the row.
 func (s *Server) handleDeleteRoute() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		app, err := s.appOf(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		defer s.locks.lock(app.ProjectID + "/" + app.Name)()
-		rt, err := s.store.GetRoute(r.Context(), app.ID, routePath(r))
+		vars := mux.Vars(r)
+		defer s.lockApp(vars["project_id"], vars["app"])()
+		app, rt, err := s.routeOf(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

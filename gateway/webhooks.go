@@ -31,17 +31,8 @@ func isWebhookToken(s string) bool {
 	if len(s) != webhookTokenLength {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isAlnumByte(c) && c != '-' && c != '_' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlnumByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	_, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil
 }
 
 type createWebhookRequest struct {
@@ -107,20 +98,6 @@ type webhooksResponse struct {
 	Webhooks   []webhookView `json:"webhooks"`
 	Message    string        `json:"message"`
 	NextMarker string        `json:"next_marker,omitempty"`
-}
-
-// routeOf returns the app and route named by the URL: a webhook can only
-// be managed through a route that exists.
-func (s *Server) routeOf(r *http.Request) (*picasso.App, *picasso.Route, error) {
-	app, err := s.appOf(r)
-	if err != nil {
-		return nil, nil, err
-	}
-	rt, err := s.store.GetRoute(r.Context(), app.ID, routePath(r))
-	if err != nil {
-		return nil, nil, err
-	}
-	return app, rt, nil
 }
 
 // webhookOf returns the app and the webhook named by the URL.

@@ -62,12 +62,6 @@ func (c *ttlCache[V]) put(k tokenKey, v V, until, now time.Time) {
 	c.entries[k] = cacheEntry[V]{value: v, until: until}
 }
 
-func (c *ttlCache[V]) remove(k tokenKey) {
-	c.mu.Lock()
-	delete(c.entries, k)
-	c.mu.Unlock()
-}
-
 func (c *ttlCache[V]) len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()

@@ -70,26 +70,18 @@ func (rt *Runtime) DeleteApp(ctx context.Context, app *picasso.App) error {
 // CreateRoute checks the image and registers the route; ENOTFOUND without
 // the app, ECONFLICT when the path exists.
 func (rt *Runtime) CreateRoute(ctx context.Context, app *picasso.App, route *picasso.Route) error {
-	if _, err := rt.resolveImage(route.Image); err != nil {
-		return err
-	}
-	r := &rt.registry
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a, ok := r.apps[app.BackendName]
-	if !ok {
-		return picasso.Errorf(picasso.ENOTFOUND, "App not found")
-	}
-	if _, ok := a.routes[route.Path]; ok {
-		return picasso.Errorf(picasso.ECONFLICT, "Route already exists")
-	}
-	a.routes[route.Path] = cloneRoute(route)
-	return nil
+	return rt.putRoute(app, route, false)
 }
 
 // UpdateRoute checks the image and replaces the route; ENOTFOUND when the
 // app or the route is absent.
 func (rt *Runtime) UpdateRoute(ctx context.Context, app *picasso.App, route *picasso.Route) error {
+	return rt.putRoute(app, route, true)
+}
+
+// putRoute stores route in its app, which must already hold the path
+// (replace) or must not (create).
+func (rt *Runtime) putRoute(app *picasso.App, route *picasso.Route, replace bool) error {
 	if _, err := rt.resolveImage(route.Image); err != nil {
 		return err
 	}
@@ -100,8 +92,11 @@ func (rt *Runtime) UpdateRoute(ctx context.Context, app *picasso.App, route *pic
 	if !ok {
 		return picasso.Errorf(picasso.ENOTFOUND, "App not found")
 	}
-	if _, ok := a.routes[route.Path]; !ok {
+	switch _, exists := a.routes[route.Path]; {
+	case replace && !exists:
 		return picasso.Errorf(picasso.ENOTFOUND, "Route not found")
+	case !replace && exists:
+		return picasso.Errorf(picasso.ECONFLICT, "Route already exists")
 	}
 	a.routes[route.Path] = cloneRoute(route)
 	return nil

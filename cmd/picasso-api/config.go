@@ -109,47 +109,35 @@ func (e *envFlags) resolveSecrets() {
 }
 
 func (e *envFlags) Int(p *int, name, env string, def int, usage string) {
-	if v := e.getenv(env); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Errorf("invalid %s=%q: not an integer", env, v))
-		}
-		def = n
-	}
-	e.fs.IntVar(p, name, def, e.usage(env, usage))
+	e.fs.IntVar(p, name, envDefault(e, env, def, strconv.Atoi, "an integer"), e.usage(env, usage))
 }
 
 func (e *envFlags) Int64(p *int64, name, env string, def int64, usage string) {
-	if v := e.getenv(env); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Errorf("invalid %s=%q: not an integer", env, v))
-		}
-		def = n
-	}
-	e.fs.Int64Var(p, name, def, e.usage(env, usage))
+	parse := func(v string) (int64, error) { return strconv.ParseInt(v, 10, 64) }
+	e.fs.Int64Var(p, name, envDefault(e, env, def, parse, "an integer"), e.usage(env, usage))
 }
 
 func (e *envFlags) Bool(p *bool, name, env string, def bool, usage string) {
-	if v := e.getenv(env); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Errorf("invalid %s=%q: not a boolean", env, v))
-		}
-		def = b
-	}
-	e.fs.BoolVar(p, name, def, e.usage(env, usage))
+	e.fs.BoolVar(p, name, envDefault(e, env, def, strconv.ParseBool, "a boolean"), e.usage(env, usage))
 }
 
 func (e *envFlags) Duration(p *time.Duration, name, env string, def time.Duration, usage string) {
-	if v := e.getenv(env); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Errorf("invalid %s=%q: not a duration such as 30s", env, v))
-		}
-		def = d
+	e.fs.DurationVar(p, name, envDefault(e, env, def, time.ParseDuration, "a duration such as 30s"), e.usage(env, usage))
+}
+
+// envDefault is the variable's value when it is set, def otherwise; a
+// value that does not parse is recorded as the configuration's error.
+func envDefault[T any](e *envFlags, env string, def T, parse func(string) (T, error), kind string) T {
+	v := e.getenv(env)
+	if v == "" {
+		return def
 	}
-	e.fs.DurationVar(p, name, def, e.usage(env, usage))
+	parsed, err := parse(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("invalid %s=%q: not %s", env, v, kind))
+		return def
+	}
+	return parsed
 }
 
 // parseConfig reads flags and environment, fills the derived defaults and
