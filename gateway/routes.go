@@ -1,81 +1,236 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
-	"regexp"
 
 	"github.com/gorilla/mux"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/picasso-faas/picasso"
-	"github.com/picasso-faas/picasso/openapi"
 )
 
-// newRouter lays out the whole API surface. Every path here is also in
-// openapi/openapi.yaml; a test fails when the two disagree.
-func (s *Server) newRouter() http.Handler {
-	r := mux.NewRouter()
-	// Clean paths would answer "//" and ".." with redirects; the handlers
-	// validate paths themselves and answer 4xx instead.
-	r.SkipClean(true)
-	r.Use(s.observe)
-
-	// One pattern serves both /r/{project_id}/{app}/{route} and
-	// /r/{app}/{route}: the shape of the first segment decides (invoke.go).
-	// It comes first because it is the hot path: mux tries routes in order.
-	r.Handle("/r/{first}/{rest:.+}", s.handleInvoke())
-
-	r.Handle("/", s.handleVersions()).Methods(http.MethodGet)
-	r.Handle("/healthz", s.handleHealth()).Methods(http.MethodGet)
-	r.Handle("/readyz", s.handleReady()).Methods(http.MethodGet)
-	r.Handle("/metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})).Methods(http.MethodGet)
-	r.Handle("/api/swagger.json", handleSpec()).Methods(http.MethodGet)
-	r.Handle("/openapi.json", handleSpec()).Methods(http.MethodGet)
-	r.Handle("/api", openapi.UIHandler("/api/swagger.json")).Methods(http.MethodGet)
-	r.PathPrefix("/api/").Handler(openapi.UIHandler("/api/swagger.json")).Methods(http.MethodGet)
-
-	read, write := picasso.ActionRead, picasso.ActionWrite
-	v1 := r.PathPrefix("/v1").Subrouter()
-	v1.Handle("/r/{project_id}/{app}/{route:.+}", s.handleInvokeV1()).Methods(http.MethodPost)
-	v1.Handle("/{project_id}/apps", s.authorized(read, s.handleListApps())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/apps", s.authorized(write, s.handleCreateApp())).Methods(http.MethodPost)
-	v1.Handle("/{project_id}/apps/{app}", s.authorized(read, s.handleGetApp())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/apps/{app}", s.authorized(write, s.handleUpdateApp())).Methods(http.MethodPut)
-	v1.Handle("/{project_id}/apps/{app}", s.authorized(write, s.handleDeleteApp())).Methods(http.MethodDelete)
-	v1.Handle("/{project_id}/apps/{app}/routes", s.authorized(read, s.handleListRoutes())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/apps/{app}/routes", s.authorized(write, s.handleCreateRoute())).Methods(http.MethodPost)
-	// The webhook patterns come first: {route:.+} would swallow ".../webhooks".
-	// picasso.ValidateRoutePath keeps "webhooks" out of route paths, so no
-	// route is ever shadowed by them.
-	webhooks := "/{project_id}/apps/{app}/routes/{route:.+}/webhooks"
-	v1.Handle(webhooks, s.authorized(read, s.handleListWebhooks())).Methods(http.MethodGet)
-	v1.Handle(webhooks, s.authorized(write, s.handleCreateWebhook())).Methods(http.MethodPost)
-	v1.Handle(webhooks+"/{webhook_id}", s.authorized(read, s.handleGetWebhook())).Methods(http.MethodGet)
-	v1.Handle(webhooks+"/{webhook_id}", s.authorized(write, s.handleUpdateWebhook())).Methods(http.MethodPut)
-	v1.Handle(webhooks+"/{webhook_id}", s.authorized(write, s.handleDeleteWebhook())).Methods(http.MethodDelete)
-	v1.Handle(webhooks+"/{webhook_id}/rotate", s.authorized(write, s.handleRotateWebhook())).Methods(http.MethodPost)
-	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(read, s.handleGetRoute())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleUpdateRoute())).Methods(http.MethodPut)
-	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleDeleteRoute())).Methods(http.MethodDelete)
-
-	r.Handle("/webhooks/{token}", s.handleInvokeWebhook()).Methods(http.MethodPost)
-
-	r.NotFoundHandler = s.observe(s.handleNotFound())
-	r.MethodNotAllowedHandler = s.observe(s.handleMethodNotAllowed())
-	nameRoutes(r)
-	s.router = r
-	return s.withRequestID(s.recoverPanics(r))
+// routeFields are the settable fields of a route; nil means "not given".
+type routeFields struct {
+	Type           *string             `json:"type"`
+	Image          *string             `json:"image"`
+	IsPublic       *flexBool           `json:"is_public"`
+	ForwardToken   *bool               `json:"forward_token"`
+	Memory         *int                `json:"memory"`
+	Timeout        *int                `json:"timeout"`
+	MaxConcurrency *int                `json:"max_concurrency"`
+	Format         *string             `json:"format"`
+	Config         map[string]string   `json:"config"`
+	Headers        map[string][]string `json:"headers"`
 }
 
-// nameRoutes names every route after its template without the patterns
-// ("/r/{first}/{rest}"), the label of logs and metrics.
-func nameRoutes(r *mux.Router) {
-	r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-		if template, err := route.GetPathTemplate(); err == nil && route.GetName() == "" {
-			route.Name(routePatterns.ReplaceAllString(template, ""))
+type createRouteRequest struct {
+	Route struct {
+		Path string `json:"path"`
+		routeFields
+	} `json:"route"`
+}
+
+type routeResponse struct {
+	Route   routeView `json:"route"`
+	Message string    `json:"message"`
+}
+
+type routesResponse struct {
+	Routes     []routeView `json:"routes"`
+	Message    string      `json:"message"`
+	NextMarker string      `json:"next_marker,omitempty"`
+}
+
+// applyTo sets the given fields on rt. Config merges (a key set to ""
+// is deleted), headers replace the route's headers as a whole.
+func (f *routeFields) applyTo(rt *picasso.Route) {
+	setIf(&rt.Type, f.Type)
+	setIf(&rt.Image, f.Image)
+	setIf(&rt.Memory, f.Memory)
+	setIf(&rt.Timeout, f.Timeout)
+	setIf(&rt.MaxConcurrency, f.MaxConcurrency)
+	setIf(&rt.Format, f.Format)
+	setIf(&rt.ForwardToken, f.ForwardToken)
+	if f.IsPublic != nil {
+		rt.IsPublic = bool(*f.IsPublic)
+	}
+	if f.Config != nil {
+		rt.Config = mergeConfig(rt.Config, f.Config)
+	}
+	if f.Headers != nil {
+		rt.Headers = f.Headers
+	}
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// routePath is the route's path from the URL, with its leading slash.
+func routePath(r *http.Request) string { return "/" + mux.Vars(r)["route"] }
+
+func (s *Server) appOf(r *http.Request) (*picasso.App, error) {
+	vars := mux.Vars(r)
+	return s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
+}
+
+// routeOf returns the app and route named by the URL.
+func (s *Server) routeOf(r *http.Request) (*picasso.App, *picasso.Route, error) {
+	app, err := s.appOf(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt, err := s.store.GetRoute(r.Context(), app.ID, routePath(r))
+	if err != nil {
+		return nil, nil, err
+	}
+	return app, rt, nil
+}
+
+func (s *Server) handleListRoutes() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, err := pageOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
 		}
-		return nil
+		app, err := s.appOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		routes, err := s.store.ListRoutes(r.Context(), app.ID, page)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		resp := routesResponse{Routes: make([]routeView, 0, len(routes)), Message: "Successfully loaded app routes"}
+		for _, rt := range routes {
+			resp.Routes = append(resp.Routes, s.newRouteView(r, app, rt))
+		}
+		if len(routes) > 0 {
+			resp.NextMarker = nextMarker(page, len(routes), routes[len(routes)-1].Path)
+		}
+		writeJSON(w, http.StatusOK, resp)
 	})
 }
 
-var routePatterns = regexp.MustCompile(`:[^}]+`)
+// handleCreateRoute writes the store first, then the backend; a backend
+// failure removes the row again.
+func (s *Server) handleCreateRoute() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req createRouteRequest
+		if err := s.decodeBody(r, "createRoute", &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		app, err := s.appOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		rt := &picasso.Route{AppID: app.ID, Path: req.Route.Path}
+		req.Route.applyTo(rt)
+		rt.ApplyDefaults()
+		if err := rt.Validate(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		defer s.lockApp(app.ProjectID, app.Name)()
+		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.createBackendRoute(r.Context(), app, rt); err != nil {
+			s.undo(r, "delete route row", s.store.DeleteRoute(context.WithoutCancel(r.Context()), app.ID, rt.Path))
+			s.writeError(w, r, err)
+			return
+		}
+		s.routes.invalidate()
+		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, rt), Message: "App route successfully created"})
+	})
+}
+
+// createBackendRoute adopts a route the backend already has under this
+// app: only this app's earlier, failed attempt can have left it there.
+func (s *Server) createBackendRoute(ctx context.Context, app *picasso.App, rt *picasso.Route) error {
+	err := s.backendOp("create_route", func() error { return s.backend.CreateRoute(ctx, app, rt) })
+	if picasso.IsCode(err, picasso.ECONFLICT) {
+		return s.backendOp("update_route", func() error { return s.backend.UpdateRoute(ctx, app, rt) })
+	}
+	return err
+}
+
+func (s *Server) handleGetRoute() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		app, rt, err := s.routeOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, rt), Message: "App route successfully loaded"})
+	})
+}
+
+// handleUpdateRoute writes the backend first, like handleUpdateApp.
+func (s *Server) handleUpdateRoute() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req routeFields
+		if err := s.decodeBody(r, "updateRoute", &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		vars := mux.Vars(r)
+		defer s.lockApp(vars["project_id"], vars["app"])()
+		app, old, err := s.routeOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		rt := *old
+		req.applyTo(&rt)
+		if err := rt.Validate(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.backendOp("update_route", func() error { return s.backend.UpdateRoute(r.Context(), app, &rt) }); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.store.UpdateRoute(r.Context(), &rt); err != nil {
+			undo := context.WithoutCancel(r.Context())
+			s.undo(r, "restore backend route", s.backendOp("update_route", func() error { return s.backend.UpdateRoute(undo, app, old) }))
+			s.writeError(w, r, err)
+			return
+		}
+		s.routes.invalidate()
+		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, &rt), Message: "Route successfully updated"})
+	})
+}
+
+// handleDeleteRoute deletes exactly one route: the row, then the backend
+// route; a backend failure restores the row.
+func (s *Server) handleDeleteRoute() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vars := mux.Vars(r)
+		defer s.lockApp(vars["project_id"], vars["app"])()
+		app, rt, err := s.routeOf(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.store.DeleteRoute(r.Context(), app.ID, rt.Path); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.backendOp("delete_route", func() error { return s.backend.DeleteRoute(r.Context(), app, rt.Path) }); err != nil {
+			s.undo(r, "restore route row", s.store.CreateRoute(context.WithoutCancel(r.Context()), rt))
+			s.writeError(w, r, err)
+			return
+		}
+		s.routes.invalidate()
+		writeJSON(w, http.StatusOK, messageResponse{Message: "Route successfully deleted"})
+	})
+}

@@ -1,0 +1,81 @@
+package gateway
+
+import (
+	"net/http"
+	"regexp"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/openapi"
+)
+
+// newRouter lays out the whole API surface. Every path here is also in
+// openapi/openapi.yaml; a test fails when the two disagree.
+func (s *Server) newRouter() http.Handler {
+	r := mux.NewRouter()
+	// Clean paths would answer "//" and ".." with redirects; the handlers
+	// validate paths themselves and answer 4xx instead.
+	r.SkipClean(true)
+	r.Use(s.observe)
+
+	// One pattern serves both /r/{project_id}/{app}/{route} and
+	// /r/{app}/{route}: the shape of the first segment decides (invoke.go).
+	// It comes first because it is the hot path: mux tries routes in order.
+	r.Handle("/r/{first}/{rest:.+}", s.handleInvoke())
+
+	r.Handle("/", s.handleVersions()).Methods(http.MethodGet)
+	r.Handle("/healthz", s.handleHealth()).Methods(http.MethodGet)
+	r.Handle("/readyz", s.handleReady()).Methods(http.MethodGet)
+	r.Handle("/metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	r.Handle("/api/swagger.json", handleSpec()).Methods(http.MethodGet)
+	r.Handle("/openapi.json", handleSpec()).Methods(http.MethodGet)
+	r.Handle("/api", openapi.UIHandler("/api/swagger.json")).Methods(http.MethodGet)
+	r.PathPrefix("/api/").Handler(openapi.UIHandler("/api/swagger.json")).Methods(http.MethodGet)
+
+	read, write := picasso.ActionRead, picasso.ActionWrite
+	v1 := r.PathPrefix("/v1").Subrouter()
+	v1.Handle("/r/{project_id}/{app}/{route:.+}", s.handleInvokeV1()).Methods(http.MethodPost)
+	v1.Handle("/{project_id}/apps", s.authorized(read, s.handleListApps())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/apps", s.authorized(write, s.handleCreateApp())).Methods(http.MethodPost)
+	v1.Handle("/{project_id}/apps/{app}", s.authorized(read, s.handleGetApp())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/apps/{app}", s.authorized(write, s.handleUpdateApp())).Methods(http.MethodPut)
+	v1.Handle("/{project_id}/apps/{app}", s.authorized(write, s.handleDeleteApp())).Methods(http.MethodDelete)
+	v1.Handle("/{project_id}/apps/{app}/routes", s.authorized(read, s.handleListRoutes())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/apps/{app}/routes", s.authorized(write, s.handleCreateRoute())).Methods(http.MethodPost)
+	// The webhook patterns come first: {route:.+} would swallow ".../webhooks".
+	// picasso.ValidateRoutePath keeps "webhooks" out of route paths, so no
+	// route is ever shadowed by them.
+	webhooks := "/{project_id}/apps/{app}/routes/{route:.+}/webhooks"
+	v1.Handle(webhooks, s.authorized(read, s.handleListWebhooks())).Methods(http.MethodGet)
+	v1.Handle(webhooks, s.authorized(write, s.handleCreateWebhook())).Methods(http.MethodPost)
+	v1.Handle(webhooks+"/{webhook_id}", s.authorized(read, s.handleGetWebhook())).Methods(http.MethodGet)
+	v1.Handle(webhooks+"/{webhook_id}", s.authorized(write, s.handleUpdateWebhook())).Methods(http.MethodPut)
+	v1.Handle(webhooks+"/{webhook_id}", s.authorized(write, s.handleDeleteWebhook())).Methods(http.MethodDelete)
+	v1.Handle(webhooks+"/{webhook_id}/rotate", s.authorized(write, s.handleRotateWebhook())).Methods(http.MethodPost)
+	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(read, s.handleGetRoute())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleUpdateRoute())).Methods(http.MethodPut)
+	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleDeleteRoute())).Methods(http.MethodDelete)
+
+	r.Handle("/webhooks/{token}", s.handleInvokeWebhook()).Methods(http.MethodPost)
+
+	r.NotFoundHandler = s.observe(s.handleNotFound())
+	r.MethodNotAllowedHandler = s.observe(s.handleMethodNotAllowed())
+	nameRoutes(r)
+	s.router = r
+	return s.withRequestID(s.recoverPanics(r))
+}
+
+// nameRoutes names every route after its template without the patterns
+// ("/r/{first}/{rest}"), the label of logs and metrics.
+func nameRoutes(r *mux.Router) {
+	r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		if template, err := route.GetPathTemplate(); err == nil && route.GetName() == "" {
+			route.Name(routePatterns.ReplaceAllString(template, ""))
+		}
+		return nil
+	})
+}
+
+var routePatterns = regexp.MustCompile(`:[^}]+`)
