@@ -46,7 +46,7 @@ func forwardHeaders(r *http.Request, id *picasso.Identity, route *picasso.Route)
 			h.Set("X-Auth-Token", token)
 		}
 	}
-	h.Set(RequestIDHeader, requestIDFrom(r.Context()))
+	h.Set(picasso.RequestIDHeader, picasso.RequestIDFrom(r.Context()))
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		if prior := h.Values("X-Forwarded-For"); len(prior) > 0 {
 			ip = strings.Join(prior, ", ") + ", " + ip

@@ -370,7 +370,7 @@ func TestHostileURLsAndHeaders(t *testing.T) {
 		// A request id that is not req-<uuid> is replaced, never echoed.
 		forged := "req-'; DROP TABLE apps; --"
 		resp := h.raw(t, get(app+"svc", "X-Openstack-Request-Id", forged)).expect(t, 200)
-		if id := resp.Header.Get(gateway.RequestIDHeader); !gateway.ValidRequestID(id) {
+		if id := resp.Header.Get(picasso.RequestIDHeader); !gateway.ValidRequestID(id) {
 			t.Errorf("request id %q answered to a forged one", id)
 		}
 		if after := h.state(t); after != before {

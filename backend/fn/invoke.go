@@ -16,7 +16,6 @@ import (
 const (
 	headerCallID     = "Fn-Call-Id"
 	headerInvokeType = "Fn-Invoke-Type"
-	headerRequestID  = "X-Openstack-Request-Id"
 )
 
 // maxErrorBody caps what the driver reads of an error answer to tell Fn's
@@ -54,7 +53,7 @@ func (c *Client) invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	}
 	req.Header.Del("Content-Length")
 	if call.RequestID != "" {
-		req.Header.Set(headerRequestID, call.RequestID)
+		req.Header.Set(picasso.RequestIDHeader, call.RequestID)
 	}
 	async := call.Route.Type == picasso.RouteAsync
 	if async {

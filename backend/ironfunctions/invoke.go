@@ -12,10 +12,6 @@ import (
 	"github.com/picasso-faas/picasso/backend/driver"
 )
 
-// requestIDHeader carries the gateway's request id to the function (as
-// HEADER_X_OPENSTACK_REQUEST_ID) for correlation.
-const requestIDHeader = "X-Openstack-Request-Id"
-
 // Invoke sends the call to /r/{backend app}{route path}, streaming the
 // body both ways. The gateway's deadline on ctx (route timeout plus a
 // margin) bounds the whole call, reading the result included; without
@@ -49,7 +45,7 @@ func (c *Client) invoke(ctx context.Context, u *url.URL, call *picasso.Call) (*p
 		req.Header = http.Header{}
 	}
 	if call.RequestID != "" {
-		req.Header.Set(requestIDHeader, call.RequestID)
+		req.Header.Set(picasso.RequestIDHeader, call.RequestID)
 	}
 	if req.ContentLength == 0 && req.Body != nil && req.Body != http.NoBody {
 		// Unknown reader: stream it chunked unless the caller said how

@@ -19,15 +19,9 @@ import (
 // remains, so it can run from cron or a health check.
 func runReconcile(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var repair bool
-	rest := args[:0:0]
-	for _, a := range args {
-		if a == "--repair" || a == "-repair" {
-			repair = true
-			continue
-		}
-		rest = append(rest, a)
-	}
-	cfg, err := parseConfig("picasso-api reconcile", rest, getenv, stderr)
+	cfg, err := parseConfig("picasso-api reconcile", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&repair, "repair", false, "fix every difference found instead of only reporting it")
+	})
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
