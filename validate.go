@@ -6,7 +6,7 @@ import (
 )
 
 // Bounds of route settings. IronFunctions enforces none of them, so the
-// gateway does (its hazards 8 and 11).
+// gateway does (docs/ironfunctions.md, "What a gateway in front has to do").
 const (
 	MaxMemory           = 8192 // MiB
 	MaxTimeout          = 300  // seconds

@@ -13,7 +13,7 @@ import (
 	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
 
-// Aodh's REST notifier bodies (shared docs aodh-webhook.md §2 and §3): a
+// Aodh's REST notifier bodies (docs/aodh.md, "The request"): a
 // threshold alarm and an event alarm, byte for byte as python's json.dumps
 // writes them.
 var aodhBodies = map[string]string{

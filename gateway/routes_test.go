@@ -97,7 +97,7 @@ func TestRouteRequestsAreValidated(t *testing.T) {
 }
 
 // TestPythonClientSequence replays what `openstack fn apps ...` and
-// `openstack fn routes ...` send (picasso-v1-api.md §8.2) and reads the
+// `openstack fn routes ...` send (docs/picasso-v1.md, "What the client sends") and reads the
 // responses the way the client does.
 func TestPythonClientSequence(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))

@@ -3,7 +3,7 @@
 // an HTTP trigger whose source is the route path; calls go through the
 // trigger at /t/{app}{path}. Fn addresses objects by server ids, which the
 // driver looks up by name and caches in memory only, so it keeps no state
-// across restarts. See /work/shared/docs/fn-v2.md for the API.
+// across restarts. docs/fn.md describes the API.
 package fn
 
 import (

@@ -1,6 +1,6 @@
 // Package ironfunctions is Picasso's driver for the IronFunctions v1 API.
 // It is written against the server's observed behaviour
-// (ironfunctions-v1.md in the shared docs), not its swagger: it checks
+// (docs/ironfunctions.md), not its swagger: it checks
 // existence where IronFunctions answers with lying status codes, never
 // sends requests that make it panic, works around its PATCH merge rules,
 // drops route JWT keys and turns its error bodies into picasso errors with

@@ -18,9 +18,9 @@ const fakeProjectID = "0b5e1c7a9d2f4e6a8c0b1d3f5a7c9e2b"
 // fakeKeystone stands in for Keystone when no real one is configured: it
 // issues a token to any password login (201, X-Subject-Token, a catalog
 // pointing at itself) and validates the tokens it issued (GET
-// /v3/auth/tokens, 200 or 404), with the body shapes of keystone.md A3
-// and A8. It answers at once, so the uncached case shows Picasso's own
-// cost of a validation round trip, not Keystone's 7–12 ms.
+// /v3/auth/tokens, 200 or 404), with the body shapes of docs/keystone.md,
+// A3. It answers at once, so the uncached case shows Picasso's own cost of
+// a validation round trip, not Keystone's 7–12 ms.
 type fakeKeystone struct {
 	mu     sync.Mutex
 	tokens map[string]bool
