@@ -10,17 +10,19 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
 
 func TestFakeKeystoneIssuesAndValidatesItsTokens(t *testing.T) {
-	srv := httptest.NewServer(&fakeKeystone{tokens: map[string]bool{}})
+	srv := httptest.NewServer(keystonetest.NewFake())
 	defer srv.Close()
 	ctx := context.Background()
 	token, project, err := issueToken(ctx, srv.URL+"/v3", credentials{user: "u", password: "p", project: "bench", domain: "Default"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if token == "" || project != fakeProjectID {
+	if token == "" || project != keystonetest.FakeProjectID {
 		t.Fatalf("token %q, project %q", token, project)
 	}
 	validate := func(service, subject string) int {
