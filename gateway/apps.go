@@ -84,6 +84,10 @@ func (s *Server) handleCreateApp() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		if err := s.checkConfig(app.Config); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		defer s.lockApp(projectID, app.Name)()
 		if err := s.store.CreateApp(r.Context(), app); err != nil {
 			s.writeError(w, r, err)
@@ -146,6 +150,10 @@ func (s *Server) handleUpdateApp() http.Handler {
 		}
 		app.Config = mergeConfig(old.Config, req.Config)
 		if err := app.Validate(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.checkConfig(app.Config); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -138,6 +138,10 @@ func (s *Server) handleCreateRoute() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		if err := s.checkConfig(rt.Config); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		defer s.lockApp(app.ProjectID, app.Name)()
 		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
 			s.writeError(w, r, err)
@@ -192,6 +196,10 @@ func (s *Server) handleUpdateRoute() http.Handler {
 		rt := *old
 		req.applyTo(&rt)
 		if err := rt.Validate(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.checkConfig(rt.Config); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

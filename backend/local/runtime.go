@@ -42,6 +42,21 @@ type Options struct {
 	// BaseURL is the scheme and host that REQUEST_URL starts with, e.g.
 	// "https://faas.example.com". Optional.
 	BaseURL string
+
+	// Sandbox isolates every call (SandboxBwrap when empty); New fails
+	// with ErrSandboxUnavailable when bubblewrap cannot run here.
+	Sandbox Sandbox
+	// SandboxUser runs the calls: a user name, a uid or uid:gid, never
+	// root (DefaultSandboxUser when empty). It takes effect when the
+	// gateway runs as root; otherwise calls run as the gateway's user.
+	SandboxUser string
+	// AllowNetwork gives sandboxed calls the host's network, loopback
+	// services included; by default they have none.
+	AllowNetwork bool
+	// TmpSizeBytes caps each call's private /tmp (DefaultTmpSizeBytes).
+	TmpSizeBytes int64
+	// MaxProcesses bounds the processes of one call (DefaultMaxProcesses).
+	MaxProcesses int
 }
 
 // Runtime runs functions as local processes. It is safe for concurrent use.
@@ -51,7 +66,8 @@ type Runtime struct {
 	maxOutput   int64
 	maxPayload  int64
 	baseURL     string
-	limitMemory bool
+	limitMemory bool     // SandboxNone only: /bin/sh sets RLIMIT_AS
+	sandbox     *sandbox // nil: SandboxNone
 
 	registry registry
 	slots    limiter
@@ -98,10 +114,11 @@ func New(opts Options) (*Runtime, error) {
 	if rt.maxAsync <= 0 {
 		rt.maxAsync = DefaultMaxAsync
 	}
-	if err := probeMemoryLimit(); err != nil {
-		rt.log.Warn("local runtime: route memory is advisory, /bin/sh cannot set an address-space limit", "error", err)
-	} else {
-		rt.limitMemory = true
+	if err := closeInheritedFiles(); err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	if err := rt.setUpIsolation(opts); err != nil {
+		return nil, err
 	}
 	rt.background, rt.stopAll = context.WithCancel(context.Background())
 	return rt, nil
