@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -81,7 +82,8 @@ func (rt *Runtime) probeSandbox(sb *sandbox) error {
 	}
 	err = errors.Join(err, s.finish())
 	if err != nil && stderr.Len() > 0 {
-		return fmt.Errorf("%w: %s", err, stderr.String())
+		// One line: the error ends up in picasso-api's start failure.
+		return fmt.Errorf("%w: %s", err, strings.Join(strings.Fields(stderr.String()), " "))
 	}
 	return err
 }

@@ -25,6 +25,10 @@ const (
 // and bubblewrap cannot run here.
 var ErrSandboxUnavailable = errors.New("bubblewrap sandbox unavailable")
 
+// ErrInvalidSandboxUser is wrapped by New when Options.SandboxUser does
+// not name an existing user other than root.
+var ErrInvalidSandboxUser = errors.New("invalid sandbox user")
+
 // Defaults of the sandbox's Options.
 const (
 	DefaultSandboxUser  = "nobody"
@@ -89,7 +93,7 @@ func newSandbox(opts Options) (*sandbox, error) {
 // lookupUser resolves a user name, a uid or "uid:gid" to numbers; root
 // is refused.
 func lookupUser(spec string) (uid, gid int, err error) {
-	bad := func(why string) error { return fmt.Errorf("invalid sandbox user %q: %s", spec, why) }
+	bad := func(why string) error { return fmt.Errorf("%w %q: %s", ErrInvalidSandboxUser, spec, why) }
 	if u, g, ok := strings.Cut(spec, ":"); ok {
 		if uid, err = strconv.Atoi(u); err == nil {
 			gid, err = strconv.Atoi(g)
