@@ -59,11 +59,7 @@ func (rt *Runtime) runProcess(ctx context.Context, r *run) ([]byte, error) {
 		return nil, picasso.Wrap(picasso.EBADGATEWAY, err, "Function could not be started, request id %s", r.requestID)
 	}
 	if sandboxed != nil {
-		defer func() {
-			if err := sandboxed.finish(); err != nil {
-				rt.log.Warn("local runtime: could not remove a call's cgroup", "call_id", r.callID, "error", err)
-			}
-		}()
+		defer rt.cleanUp(sandboxed, r.callID)
 	}
 	stdout := &cappedBuffer{limit: rt.maxOutput, overflow: make(chan struct{})}
 	stderr := &cappedBuffer{limit: maxStderrLog}
@@ -147,6 +143,30 @@ func (rt *Runtime) runProcess(ctx context.Context, r *run) ([]byte, error) {
 		return nil, picasso.Wrap(picasso.EBADGATEWAY, waitErr, "Function failed, request id %s", r.requestID)
 	}
 	return stdout.Bytes(), nil
+}
+
+// cleanUp releases a finished sandbox off the call's path (its answer is
+// ready); once Close has begun, in line, so that Close can wait for all.
+func (rt *Runtime) cleanUp(s *sandboxCmd, callID string) {
+	finish := func() {
+		if err := s.finish(); err != nil {
+			rt.log.Warn("local runtime: could not remove a call's cgroup", "call_id", callID, "error", err)
+		}
+	}
+	rt.asyncMu.Lock()
+	closed := rt.closed
+	if !closed {
+		rt.cleanups.Add(1)
+	}
+	rt.asyncMu.Unlock()
+	if closed {
+		finish()
+		return
+	}
+	go func() {
+		defer rt.cleanups.Done()
+		finish()
+	}()
 }
 
 func (rt *Runtime) logStderr(r *run, stderr *cappedBuffer) {

@@ -81,6 +81,8 @@ type Runtime struct {
 	asyncCount int
 	maxAsync   int
 	closed     bool
+	// cleanups are the removals of finished calls' cgroups in flight.
+	cleanups sync.WaitGroup
 }
 
 // New returns a runtime serving the executables of opts.FunctionsDir.
@@ -156,7 +158,8 @@ func (rt *Runtime) Ping(ctx context.Context) error {
 }
 
 // Close refuses new async calls and waits for the running ones until ctx
-// ends; then it kills what remains and waits for the kills to complete.
+// ends; then it kills what remains and waits for the kills to complete
+// and for the sandboxes' cgroups to be removed.
 func (rt *Runtime) Close(ctx context.Context) error {
 	rt.asyncMu.Lock()
 	rt.closed = true
@@ -167,6 +170,7 @@ func (rt *Runtime) Close(ctx context.Context) error {
 		rt.asyncRuns.Wait()
 		close(done)
 	}()
+	defer rt.cleanups.Wait()
 	select {
 	case <-done:
 		rt.stopAll()
