@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // cgroupParent is the directory, in each hierarchy, that holds one cgroup
@@ -41,7 +43,7 @@ func findCgroups() (*cgroups, error) {
 		return nil, err
 	}
 	if root, ok := mounts["cgroup2"]; ok {
-		if cg, err := prepareV2(root); err == nil {
+		if cg, err := prepareV2(root); err == nil && cg.probe() == nil {
 			return cg, nil
 		}
 	}
@@ -56,7 +58,17 @@ func findCgroups() (*cgroups, error) {
 			return nil, err
 		}
 	}
-	return cg, nil
+	return cg, cg.probe()
+}
+
+// probe creates and removes a cgroup like a call's: the parents may exist
+// but not be writable by this process.
+func (cg *cgroups) probe() error {
+	c, err := cg.create("probe-"+uuid.NewString(), 64<<20, 8)
+	if err != nil {
+		return err
+	}
+	return c.remove()
 }
 
 // cgroupMounts maps "cgroup2" and each v1 controller to its mount point.

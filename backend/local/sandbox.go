@@ -44,13 +44,14 @@ const functionsMount = "/functions"
 // merged-/usr systems) so that interpreters and their libraries work.
 var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
 
-// systemEtc is the part of /etc that programs need to start: loader
-// cache, the alternatives symlinks of /usr/bin, name service and time
-// zone. Nothing in it is secret.
-var systemEtc = []string{"alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "hosts", "host.conf"}
+// systemEtc is the part of /etc that programs need to start: the
+// loader's cache, the alternatives symlinks of /usr/bin, name service
+// switch and hosts, time zone. Nothing in it is secret. (Each entry costs
+// two mounts per call, so the list is short.)
+var systemEtc = []string{"alternatives", "ld.so.cache", "localtime", "nsswitch.conf", "hosts"}
 
 // networkEtc is added when calls may use the network.
-var networkEtc = []string{"resolv.conf", "gai.conf", "ssl/certs", "ca-certificates", "ca-certificates.conf"}
+var networkEtc = []string{"resolv.conf", "host.conf", "gai.conf", "ssl/certs", "ca-certificates", "ca-certificates.conf"}
 
 // sandbox is the bubblewrap setup shared by every call of a Runtime.
 type sandbox struct {
@@ -62,6 +63,7 @@ type sandbox struct {
 	tmpSize int64
 	maxProc int
 	cgroups *cgroups // nil: limits fall back to rlimits
+	system  []string // systemOptions, computed once
 }
 
 // newSandbox finds bwrap (and setpriv, which drops to the sandbox user
@@ -76,6 +78,7 @@ func newSandbox(opts Options) (*sandbox, error) {
 		// Without root, bwrap uses a user namespace of the gateway's own
 		// user and cannot switch to another one.
 		sb.uid, sb.gid = os.Geteuid(), os.Getegid()
+		sb.system = sb.systemOptions()
 		return sb, nil
 	}
 	if sb.uid, sb.gid, err = lookupUser(opts.SandboxUser); err != nil {
@@ -87,6 +90,7 @@ func newSandbox(opts Options) (*sandbox, error) {
 	if sb.setpriv, err = filepath.EvalSymlinks(sb.setpriv); err != nil || !strings.HasPrefix(sb.setpriv, "/usr/") {
 		return nil, fmt.Errorf("%w: setpriv must be under /usr, which the sandbox sees", ErrSandboxUnavailable)
 	}
+	sb.system = sb.systemOptions()
 	return sb, nil
 }
 
@@ -130,10 +134,9 @@ func (sb *sandbox) describe() []any {
 	return []any{"sandbox", SandboxBwrap, "uid", sb.uid, "gid", sb.gid, "network", sb.network, "limits", limits}
 }
 
-// bwrapOptions are the bubblewrap options of one call with env, and the
-// command that runs argv (paths as the sandbox sees them). fds 4 and 5
-// are the info and block pipes of sandboxCmd.
-func (sb *sandbox) bwrapOptions(dir string, argv, env []string) (options, command []string) {
+// systemOptions are the bubblewrap options every call shares: the
+// namespaces and the read-only system part of the root.
+func (sb *sandbox) systemOptions() []string {
 	args := []string{"--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "picasso"}
 	if !sb.network {
 		args = append(args, "--unshare-net")
@@ -157,16 +160,21 @@ func (sb *sandbox) bwrapOptions(dir string, argv, env []string) (options, comman
 		p := "/etc/" + name
 		args = append(args, "--ro-bind-try", p, p)
 	}
-	args = append(args,
+	return append(args,
 		"--proc", "/proc",
 		"--dev", "/dev",
 		"--size", strconv.FormatInt(sb.tmpSize, 10), "--perms", "1777", "--tmpfs", "/tmp",
-		"--ro-bind", dir, functionsMount,
-		"--chdir", functionsMount,
 		"--new-session",
 		"--die-with-parent",
 		"--cap-drop", "ALL",
 	)
+}
+
+// bwrapOptions are the bubblewrap options of one call with env, and the
+// command that runs argv (paths as the sandbox sees them). fds 4 and 5
+// are the info and block pipes of sandboxCmd.
+func (sb *sandbox) bwrapOptions(dir string, argv, env []string) (options, command []string) {
+	args := append(sb.system[:len(sb.system):len(sb.system)], "--ro-bind", dir, functionsMount, "--chdir", functionsMount)
 	command = argv
 	if sb.setpriv != "" {
 		// setpriv needs these three to drop the bounding set and switch
