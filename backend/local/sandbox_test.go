@@ -267,3 +267,16 @@ func TestSandboxTmpIsPrivateToTheCall(t *testing.T) {
 		t.Errorf("a concurrent call sees another call's /tmp: %q", got)
 	}
 }
+
+func TestSandboxEndsWhatTheFunctionLeftBehindWhenItExits(t *testing.T) {
+	rt, _ := newRuntime(t, Options{FunctionsDir: functionsDir(t, map[string]string{
+		"daemon": `setsid sleep 60 > /dev/null 2>&1 & echo started`,
+	})})
+	key, value := marker(t)
+	route := newRoute("/daemon", "daemon")
+	route.Config = map[string]string{key: value}
+	if got := invokeOK(t, rt, postCall(route, "")); got != "started\n" {
+		t.Errorf("got %q", got)
+	}
+	waitGone(t, key+"="+value)
+}
