@@ -74,6 +74,14 @@ type Backend interface {
 	Ping(ctx context.Context) error
 }
 
+// ConfigChecker is implemented by backends that refuse some app or route
+// config: the gateway calls CheckConfig with the whole config an app or a
+// route would have, before it writes anything, and answers the error
+// (EINVALID, naming the key) to the caller.
+type ConfigChecker interface {
+	CheckConfig(config map[string]string) error
+}
+
 // BackendInventory is implemented by backends that can list what they
 // hold, which the reconciler compares with the store.
 type BackendInventory interface {

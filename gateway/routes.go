@@ -133,6 +133,9 @@ func (s *Server) handleCreateRoute() http.Handler {
 		if err := rt.Validate(); err != nil {
 			return err
 		}
+		if err := s.checkConfig(rt.Config); err != nil {
+			return err
+		}
 		defer s.lockApp(app.ProjectID, app.Name)()
 		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
 			return err
@@ -184,6 +187,9 @@ func (s *Server) handleUpdateRoute() http.Handler {
 		rt := *old
 		req.applyTo(&rt)
 		if err := rt.Validate(); err != nil {
+			return err
+		}
+		if err := s.checkConfig(rt.Config); err != nil {
 			return err
 		}
 		if err := s.backendOp("update_route", func() error { return s.backend.UpdateRoute(r.Context(), app, &rt) }); err != nil {

@@ -41,6 +41,21 @@ type Options struct {
 	// BaseURL is the scheme and host that REQUEST_URL starts with, e.g.
 	// "https://faas.example.com". Optional.
 	BaseURL string
+
+	// Sandbox isolates every call (SandboxBwrap when empty); New fails
+	// with ErrSandboxUnavailable when bubblewrap cannot run here.
+	Sandbox Sandbox
+	// SandboxUser runs the calls: a user name, a uid or uid:gid, never
+	// root (DefaultSandboxUser when empty). It takes effect when the
+	// gateway runs as root; otherwise calls run as the gateway's user.
+	SandboxUser string
+	// AllowNetwork gives sandboxed calls the host's network, loopback
+	// services included; by default they have none.
+	AllowNetwork bool
+	// TmpSizeBytes caps each call's private /tmp (DefaultTmpSizeBytes).
+	TmpSizeBytes int64
+	// MaxProcesses bounds the processes of one call (DefaultMaxProcesses).
+	MaxProcesses int
 }
 
 // Runtime runs functions as local processes. It is safe for concurrent use.
@@ -50,7 +65,8 @@ type Runtime struct {
 	maxOutput   int64
 	maxPayload  int64
 	baseURL     string
-	limitMemory bool
+	limitMemory bool     // SandboxNone only: /bin/sh sets RLIMIT_AS
+	sandbox     *sandbox // nil: SandboxNone
 
 	registry registry
 	slots    limiter
@@ -64,6 +80,8 @@ type Runtime struct {
 	asyncCount int
 	maxAsync   int
 	closed     bool
+	// cleanups are the removals of finished calls' cgroups in flight.
+	cleanups sync.WaitGroup
 }
 
 // New returns a runtime serving the executables of opts.FunctionsDir.
@@ -97,10 +115,11 @@ func New(opts Options) (*Runtime, error) {
 	if rt.maxAsync <= 0 {
 		rt.maxAsync = DefaultMaxAsync
 	}
-	if err := probeMemoryLimit(); err != nil {
-		rt.log.Warn("local runtime: route memory is advisory, /bin/sh cannot set an address-space limit", "error", err)
-	} else {
-		rt.limitMemory = true
+	if err := closeInheritedFiles(); err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	if err := rt.setUpIsolation(opts); err != nil {
+		return nil, err
 	}
 	rt.background, rt.stopAll = context.WithCancel(context.Background())
 	return rt, nil
@@ -138,7 +157,8 @@ func (rt *Runtime) Ping(ctx context.Context) error {
 }
 
 // Close refuses new async calls and waits for the running ones until ctx
-// ends; then it kills what remains and waits for the kills to complete.
+// ends; then it kills what remains and waits for the kills to complete
+// and for the sandboxes' cgroups to be removed.
 func (rt *Runtime) Close(ctx context.Context) error {
 	rt.asyncMu.Lock()
 	rt.closed = true
@@ -149,6 +169,7 @@ func (rt *Runtime) Close(ctx context.Context) error {
 		rt.asyncRuns.Wait()
 		close(done)
 	}()
+	defer rt.cleanups.Wait()
 	select {
 	case <-done:
 		rt.stopAll()

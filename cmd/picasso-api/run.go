@@ -87,7 +87,7 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
-	logStart(logger, cfg, addr, time.Since(started))
+	logStart(logger, cfg, addr, time.Since(started), deps.startAttrs...)
 
 	select {
 	case err := <-serveErr:
@@ -110,17 +110,17 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 
 // logStart says how Picasso runs; in the embedded development mode it
 // says so first, so nobody mistakes it for a production setup.
-func logStart(logger *slog.Logger, cfg *config, addr string, elapsed time.Duration) {
+func logStart(logger *slog.Logger, cfg *config, addr string, elapsed time.Duration, backendAttrs ...any) {
 	if cfg.Auth == authNoAuth {
 		logger.Warn("development mode: no authentication, every caller is admin", "host", cfg.Host)
 	}
-	logger.Info("picasso-api ready",
+	logger.Info("picasso-api ready", append([]any{
 		"addr", addr,
 		"auth", cfg.Auth,
 		"backend", cfg.Backend,
 		"database", databaseKind(cfg.DBURI),
 		"startup", elapsed,
-	)
+	}, backendAttrs...)...)
 }
 
 func startMetricsServer(cfg *config, registry *prometheus.Registry, logger *slog.Logger) *http.Server {
