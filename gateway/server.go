@@ -39,6 +39,9 @@ type Config struct {
 	// RouteCacheRefresh is how often replicas compare the store's write
 	// generation to drop stale cached routes.
 	RouteCacheRefresh time.Duration
+	// MaxAsyncBodyBytes bounds the request body of an async call, which is
+	// stored with the call (413 beyond).
+	MaxAsyncBodyBytes int64
 }
 
 // Check is a named readiness probe of one dependency.
@@ -57,6 +60,10 @@ type Deps struct {
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
 	Checks     []Check
+	// Calls queues async calls; CallStore reads and changes their records
+	// for the calls API.
+	Calls     picasso.CallQueue
+	CallStore picasso.CallStore
 }
 
 // Server is the gateway's http.Handler plus the background work its route
@@ -74,6 +81,8 @@ type Server struct {
 	routes   *routeCache
 	locks    *keyedMutex
 	inflight chan struct{}
+	calls    picasso.CallQueue
+	records  picasso.CallStore
 	router   *mux.Router
 	handler  http.Handler
 }
@@ -95,6 +104,8 @@ func NewServer(cfg Config, deps Deps) *Server {
 		routes:   newRouteCache(deps.Store, cfg.RouteCacheRefresh),
 		locks:    newKeyedMutex(),
 		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
+		calls:    deps.Calls,
+		records:  deps.CallStore,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -119,6 +130,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = 2 * time.Second
+	}
+	if cfg.MaxAsyncBodyBytes <= 0 {
+		cfg.MaxAsyncBodyBytes = 256 << 10
 	}
 	if cfg.RouteCacheRefresh <= 0 {
 		cfg.RouteCacheRefresh = 500 * time.Millisecond
