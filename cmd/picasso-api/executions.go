@@ -30,7 +30,7 @@ type executionConfig struct {
 }
 
 func (c *executionConfig) register(e *envFlags) {
-	e.Int(&c.WorkerConcurrency, "worker-concurrency", "PICASSO_WORKER_CONCURRENCY", execution.DefaultConcurrency, "async calls this replica runs at once")
+	e.Int(&c.WorkerConcurrency, "worker-concurrency", "PICASSO_WORKER_CONCURRENCY", execution.DefaultConcurrency, "async calls this replica runs at once; 0 runs no worker here (an API-only replica)")
 	e.Int(&c.WorkerProjectConcurrency, "worker-project-concurrency", "PICASSO_WORKER_PROJECT_CONCURRENCY", 0, "async calls of one project this replica runs at once (default: --worker-concurrency)")
 	e.Duration(&c.CallLeaseMargin, "call-lease-margin", "PICASSO_CALL_LEASE_MARGIN", execution.DefaultLeaseMargin, "added to a route's timeout to form a worker's lease on a call; a call whose worker died runs again after it")
 	e.Duration(&c.CallPollInterval, "call-poll-interval", "PICASSO_CALL_POLL_INTERVAL", execution.DefaultPollInterval, "how often an idle worker looks for due calls")
@@ -46,8 +46,8 @@ func (c *executionConfig) register(e *envFlags) {
 
 func (c *executionConfig) check() error {
 	switch {
-	case c.WorkerConcurrency <= 0:
-		return errors.New("invalid --worker-concurrency: must be positive")
+	case c.WorkerConcurrency < 0:
+		return errors.New("invalid --worker-concurrency: must not be negative")
 	case c.WorkerProjectConcurrency < 0:
 		return errors.New("invalid --worker-project-concurrency: must not be negative")
 	case c.CallLeaseMargin <= 0 || c.CallPollInterval <= 0:
@@ -70,6 +70,8 @@ type executions struct {
 	enqueuer *execution.Enqueuer
 	purger   *execution.Purger
 	keys     *execution.CallbackKeys
+	// runWorker is false on API-only replicas (--worker-concurrency 0).
+	runWorker bool
 }
 
 func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, logger *slog.Logger, registry prometheus.Registerer) *executions {
@@ -92,7 +94,7 @@ func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, logger *s
 		MaxWaitingPerProject: c.MaxQueuedPerProject,
 	}, db, db, worker.Wake)
 	purger := execution.NewPurger(execution.PurgerConfig{Owner: worker.Owner(), Retention: c.CallRetention, Logger: logger}, db, db)
-	return &executions{worker: worker, enqueuer: enqueuer, purger: purger, keys: keys}
+	return &executions{worker: worker, enqueuer: enqueuer, purger: purger, keys: keys, runWorker: c.WorkerConcurrency > 0}
 }
 
 // start runs the worker and the purger until the returned stop is
@@ -104,7 +106,9 @@ func (x *executions) start() (stop func(wait context.Context)) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		x.worker.Run(ctx)
+		if x.runWorker {
+			x.worker.Run(ctx)
+		}
 	}()
 	return func(wait context.Context) {
 		cancel()
