@@ -12,7 +12,7 @@ var _ picasso.ConfigChecker = (*Runtime)(nil)
 
 // runtimeVars are the variables the runtime sets itself; config must not
 // shadow them (HEADER_* is reserved as a prefix, below).
-var runtimeVars = []string{"PATH", "METHOD", "ROUTE", "REQUEST_URL", "CALL_ID"}
+var runtimeVars = []string{"PATH", "METHOD", "ROUTE", "REQUEST_URL", "CALL_ID", "CALL_ATTEMPT"}
 
 // loaderVars are variables that make a dynamic loader, a shell or an
 // interpreter run code or load files other than the function's: a config

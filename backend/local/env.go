@@ -34,6 +34,9 @@ func (rt *Runtime) functionEnv(call *picasso.Call, callID, requestID string) []s
 	env["ROUTE"] = call.Route.Path
 	env["REQUEST_URL"] = rt.requestURL(call)
 	env["CALL_ID"] = callID
+	if attempt := call.Header.Get(picasso.HeaderCallAttempt); attempt != "" {
+		env["CALL_ATTEMPT"] = attempt // a queued call's attempt, for idempotent functions
+	}
 	env["HEADER_"+envName(picasso.RequestIDHeader)] = requestID
 
 	list := make([]string, 0, len(env))

@@ -31,6 +31,7 @@ type run struct {
 	limit     int // max_concurrency
 	callID    string
 	requestID string
+	log       io.Writer // receives stderr; nil: only the gateway's log does
 }
 
 // execute waits for a slot of the route, then runs the function and
@@ -116,6 +117,9 @@ func (rt *Runtime) runProcess(ctx context.Context, r *run) ([]byte, error) {
 		stopped = picasso.Errorf(picasso.EBADGATEWAY, "Function output too large: the limit is %d bytes, request id %s", rt.maxOutput, r.requestID)
 	}
 
+	if stderr.Len() > 0 && r.log != nil {
+		r.log.Write(stderr.Bytes())
+	}
 	rt.logStderr(r, stderr)
 	if stopped != nil {
 		return nil, stopped
@@ -146,26 +150,14 @@ func (rt *Runtime) runProcess(ctx context.Context, r *run) ([]byte, error) {
 }
 
 // cleanUp releases a finished sandbox off the call's path (its answer is
-// ready); once Close has begun, in line, so that Close can wait for all.
+// ready); Close waits for the releases in flight.
 func (rt *Runtime) cleanUp(s *sandboxCmd, callID string) {
-	finish := func() {
+	rt.cleanups.Add(1)
+	go func() {
+		defer rt.cleanups.Done()
 		if err := s.finish(); err != nil {
 			rt.log.Warn("local runtime: could not remove a call's cgroup", "call_id", callID, "error", err)
 		}
-	}
-	rt.asyncMu.Lock()
-	closed := rt.closed
-	if !closed {
-		rt.cleanups.Add(1)
-	}
-	rt.asyncMu.Unlock()
-	if closed {
-		finish()
-		return
-	}
-	go func() {
-		defer rt.cleanups.Done()
-		finish()
 	}()
 }
 

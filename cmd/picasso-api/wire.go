@@ -28,6 +28,7 @@ import (
 type dependencies struct {
 	gateway       gateway.Deps
 	gatewayConfig gateway.Config
+	executions    *executions
 	closers       []func(context.Context) error
 	// startAttrs describe the backend in the start log: the local
 	// runtime's sandbox in force.
@@ -54,6 +55,7 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		MaxBodyBytes:        cfg.MaxBodyBytes,
 		MaxInFlightCalls:    cfg.MaxInFlightCalls,
 		InvokeTimeoutMargin: cfg.InvokeTimeoutMargin,
+		MaxAsyncBodyBytes:   cfg.Executions.AsyncMaxBodyBytes,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
@@ -77,12 +79,16 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		}
 	}
 
+	d.executions = newExecutions(cfg, db, backend, logger, registry)
 	d.gateway = gateway.Deps{
-		Store:      db,
-		Backend:    backend,
-		Logger:     logger,
-		Registerer: registry,
-		Gatherer:   registry,
+		Store:        db,
+		Backend:      backend,
+		Calls:        d.executions.enqueuer,
+		CallStore:    db,
+		CallbackKeys: d.executions.keys,
+		Logger:       logger,
+		Registerer:   registry,
+		Gatherer:     registry,
 		Checks: []gateway.Check{
 			{Name: "database", Check: db.Ping},
 			{Name: "backend", Check: backend.Ping},
