@@ -9,15 +9,15 @@ import (
 // Bounds of route settings. IronFunctions enforces none of them, so the
 // gateway does (docs/ironfunctions.md, "What a gateway in front has to do").
 const (
-	MaxMemory         = 8192 // MiB
-	MaxTimeout        = 300  // seconds
+	MaxMemory           = 8192 // MiB
+	MaxTimeout          = 300  // seconds
 	MaxRouteConcurrency = 1000 // the highest max_concurrency of a route
-	MaxConfigEntries  = 100
-	MaxConfigKey      = 128
-	MaxConfigValue    = 4096
-	MaxHeaderEntries  = 50
-	MaxMaxAttempts    = 100
-	MaxCallbackURL    = 2048
+	MaxConfigEntries    = 100
+	MaxConfigKey        = 128
+	MaxConfigValue      = 4096
+	MaxHeaderEntries    = 50
+	MaxMaxAttempts      = 100
+	MaxCallbackURL      = 2048
 )
 
 // ApplyDefaults fills the fields a create request left out.
