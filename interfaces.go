@@ -27,7 +27,8 @@ type Store interface {
 	GetRoute(ctx context.Context, appID, path string) (*Route, error)
 	// ListRoutes returns one page of the app's routes ordered by path.
 	ListRoutes(ctx context.Context, appID string, page Page) ([]*Route, error)
-	// UpdateRoute writes every field but AppID, Path and CreatedAt.
+	// UpdateRoute writes every field but AppID, Path, CodeVersion and
+	// CreatedAt (CodeStore.PutCode moves CodeVersion).
 	UpdateRoute(ctx context.Context, route *Route) error
 	// DeleteRoute removes the route and, with it, every webhook of it.
 	DeleteRoute(ctx context.Context, appID, path string) error

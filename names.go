@@ -108,6 +108,10 @@ func isAlnum(c byte) bool {
 // segment it is harmless, as .../routes/webhooks has no route before it.
 const WebhooksSegment = "webhooks"
 
+// CodeSegment ends a route's URL in the management API to address its
+// code (.../routes/a/b/code), reserved in route paths like WebhooksSegment.
+const CodeSegment = "code"
+
 // ValidateRoutePath accepts absolute paths of one or more segments made of
 // ASCII letters, digits, "_", "-", "." and "~", without "." or ".."
 // segments, empty segments or a trailing slash. It keeps out everything
@@ -128,9 +132,9 @@ func ValidateRoutePath(p string) error {
 		if seg == "" || seg == "." || seg == ".." {
 			return Errorf(EINVALID, "Invalid route path %q: empty, '.' or '..' segment", p)
 		}
-		if i > 0 && seg == WebhooksSegment {
+		if i > 0 && (seg == WebhooksSegment || seg == CodeSegment) {
 			return Errorf(EINVALID, "Invalid route path %q: %q is reserved after the first segment "+
-				"(.../routes/{route}/webhooks addresses a route's webhooks)", p, WebhooksSegment)
+				"(.../routes/{route}/%s addresses a route's %s)", p, seg, seg, seg)
 		}
 		for i := 0; i < len(seg); i++ {
 			c := seg[i]

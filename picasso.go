@@ -72,7 +72,14 @@ type Route struct {
 	RecordSync bool `db:"record_sync"`
 	// MaxAttempts bounds the attempts of an async call; 0 selects the
 	// operator's default.
-	MaxAttempts int       `db:"max_attempts"`
+	MaxAttempts int `db:"max_attempts"`
+	// Runtime, when set, runs uploaded code in that language runtime
+	// instead of Image; Handler names the entry point (see CodeRunner).
+	Runtime string `db:"runtime"`
+	Handler string `db:"handler"`
+	// CodeVersion is the code version the route runs, 0 before the first
+	// upload. Only CodeStore.PutCode changes it.
+	CodeVersion int64     `db:"code_version"`
 	CreatedAt   time.Time `db:"created_at"`
 	UpdatedAt   time.Time `db:"updated_at"`
 }

@@ -50,9 +50,12 @@ func (r *Route) Validate() error {
 	if err := ValidateRoutePath(r.Path); err != nil {
 		return err
 	}
+	if err := ValidateCodeFields(r.Runtime, r.Handler); err != nil {
+		return err
+	}
 	switch {
-	case r.Image == "":
-		return Errorf(EINVALID, "Missing route image")
+	case r.Image == "" && r.Runtime == "":
+		return Errorf(EINVALID, "Missing route image (or runtime, for uploaded code)")
 	case len(r.Image) > MaxImageLength:
 		return Errorf(EINVALID, "Route image must be %d characters or less", MaxImageLength)
 	case strings.ContainsAny(r.Image, " \t\r\n\x00"):

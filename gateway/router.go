@@ -54,6 +54,11 @@ func (s *Server) newRouter() http.Handler {
 	v1.Handle(webhooks+"/{webhook_id}", s.authorized(write, s.handleUpdateWebhook())).Methods(http.MethodPut)
 	v1.Handle(webhooks+"/{webhook_id}", s.authorized(write, s.handleDeleteWebhook())).Methods(http.MethodDelete)
 	v1.Handle(webhooks+"/{webhook_id}/rotate", s.authorized(write, s.handleRotateWebhook())).Methods(http.MethodPost)
+	code := "/{project_id}/apps/{app}/routes/{route:.+}/code" // reserved like webhooks
+	v1.Handle(code, s.authorized(read, s.handleGetCode())).Methods(http.MethodGet)
+	v1.Handle(code, s.authorized(write, s.handlePutCode())).Methods(http.MethodPut)
+	v1.Handle("/runtimes", s.handleRuntimes()).Methods(http.MethodGet)
+	v1.Handle("/capabilities", s.handleCapabilities()).Methods(http.MethodGet)
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(read, s.handleGetRoute())).Methods(http.MethodGet)
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleUpdateRoute())).Methods(http.MethodPut)
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleDeleteRoute())).Methods(http.MethodDelete)

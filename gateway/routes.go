@@ -24,6 +24,8 @@ type routeFields struct {
 	CallbackURL    *string             `json:"callback_url"`
 	RecordSync     *bool               `json:"record_sync"`
 	MaxAttempts    *int                `json:"max_attempts"`
+	Runtime        *string             `json:"runtime"`
+	Handler        *string             `json:"handler"`
 }
 
 type createRouteRequest struct {
@@ -57,6 +59,8 @@ func (f *routeFields) applyTo(rt *picasso.Route) {
 	setIf(&rt.CallbackURL, f.CallbackURL)
 	setIf(&rt.RecordSync, f.RecordSync)
 	setIf(&rt.MaxAttempts, f.MaxAttempts)
+	setIf(&rt.Runtime, f.Runtime)
+	setIf(&rt.Handler, f.Handler)
 	if f.IsPublic != nil {
 		rt.IsPublic = bool(*f.IsPublic)
 	}
@@ -139,6 +143,9 @@ func (s *Server) handleCreateRoute() http.Handler {
 		if err := rt.Validate(); err != nil {
 			return err
 		}
+		if err := s.checkRuntime(rt); err != nil {
+			return err
+		}
 		if err := s.checkConfig(rt.Config); err != nil {
 			return err
 		}
@@ -193,6 +200,9 @@ func (s *Server) handleUpdateRoute() http.Handler {
 		rt := *old
 		req.applyTo(&rt)
 		if err := rt.Validate(); err != nil {
+			return err
+		}
+		if err := s.checkRuntime(&rt); err != nil {
 			return err
 		}
 		if err := s.checkConfig(rt.Config); err != nil {

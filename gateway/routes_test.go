@@ -64,7 +64,7 @@ func TestRouteRequestsAreValidated(t *testing.T) {
 		message     string
 	}{
 		{"missing path", `{"image":"x"}`, 400, `"route.path"`},
-		{"missing image", `{"path":"/x"}`, 400, `"route.image"`},
+		{"missing image", `{"path":"/x"}`, 400, "Missing route image"},
 		{"relative path", `{"path":"x","image":"i"}`, 400, "path"},
 		{"dot segment", `{"path":"/a/../b","image":"i"}`, 400, "path"},
 		{"empty segment", `{"path":"/a//b","image":"i"}`, 400, "path"},

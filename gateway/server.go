@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/codepkg"
 )
 
 // Config holds the gateway's tunables.
@@ -42,6 +43,8 @@ type Config struct {
 	// MaxAsyncBodyBytes bounds the request body of an async call, which is
 	// stored with the call (413 beyond).
 	MaxAsyncBodyBytes int64
+	// CodeLimits bound uploaded code (codepkg.DefaultLimits when zero).
+	CodeLimits codepkg.Limits
 }
 
 // Check is a named readiness probe of one dependency.
@@ -66,28 +69,35 @@ type Deps struct {
 	CallStore picasso.CallStore
 	// CallbackKeys, when set, shows each project its callback signing key.
 	CallbackKeys picasso.CallbackKeys
+	// Code stores uploaded function code; routes can run code only with
+	// it and a backend that is a picasso.CodeRunner.
+	Code picasso.CodeStore
+	// BackendName names the backend in GET /v1/capabilities.
+	BackendName string
 }
 
 // Server is the gateway's http.Handler plus the background work its route
 // cache needs; Run must be running for cross-replica cache invalidation.
 type Server struct {
-	cfg      Config
-	store    picasso.Store
-	backend  picasso.Backend
-	auth     picasso.Authenticator
-	policy   picasso.Authorizer
-	logger   *slog.Logger
-	checks   []Check
-	metrics  *metrics
-	gatherer prometheus.Gatherer
-	routes   *routeCache
-	locks    *keyedMutex
-	inflight chan struct{}
-	calls    picasso.CallQueue
-	records  picasso.CallStore
-	cbKeys   picasso.CallbackKeys
-	router   *mux.Router
-	handler  http.Handler
+	cfg         Config
+	store       picasso.Store
+	backend     picasso.Backend
+	auth        picasso.Authenticator
+	policy      picasso.Authorizer
+	logger      *slog.Logger
+	checks      []Check
+	metrics     *metrics
+	gatherer    prometheus.Gatherer
+	routes      *routeCache
+	locks       *keyedMutex
+	inflight    chan struct{}
+	calls       picasso.CallQueue
+	records     picasso.CallStore
+	cbKeys      picasso.CallbackKeys
+	code        picasso.CodeStore
+	backendName string
+	router      *mux.Router
+	handler     http.Handler
 }
 
 // NewServer builds the gateway. It panics only on programming errors
@@ -95,21 +105,23 @@ type Server struct {
 func NewServer(cfg Config, deps Deps) *Server {
 	cfg = withDefaults(cfg)
 	s := &Server{
-		cfg:      cfg,
-		store:    deps.Store,
-		backend:  deps.Backend,
-		auth:     deps.Auth,
-		policy:   deps.Policy,
-		logger:   deps.Logger,
-		checks:   deps.Checks,
-		metrics:  newMetrics(deps.Registerer),
-		gatherer: deps.Gatherer,
-		routes:   newRouteCache(deps.Store, cfg.RouteCacheRefresh),
-		locks:    newKeyedMutex(),
-		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
-		calls:    deps.Calls,
-		records:  deps.CallStore,
-		cbKeys:   deps.CallbackKeys,
+		cfg:         cfg,
+		store:       deps.Store,
+		backend:     deps.Backend,
+		auth:        deps.Auth,
+		policy:      deps.Policy,
+		logger:      deps.Logger,
+		checks:      deps.Checks,
+		metrics:     newMetrics(deps.Registerer),
+		gatherer:    deps.Gatherer,
+		routes:      newRouteCache(deps.Store, cfg.RouteCacheRefresh),
+		locks:       newKeyedMutex(),
+		inflight:    make(chan struct{}, cfg.MaxInFlightCalls),
+		calls:       deps.Calls,
+		records:     deps.CallStore,
+		cbKeys:      deps.CallbackKeys,
+		code:        deps.Code,
+		backendName: deps.BackendName,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -129,6 +141,7 @@ func DefaultConfig() Config {
 		ReadyTimeout:        2 * time.Second,
 		RouteCacheRefresh:   500 * time.Millisecond,
 		MaxAsyncBodyBytes:   256 << 10,
+		CodeLimits:          codepkg.DefaultLimits(),
 	}
 }
 
@@ -142,6 +155,9 @@ func withDefaults(cfg Config) Config {
 	orDefault(&cfg.ReadyTimeout, def.ReadyTimeout)
 	orDefault(&cfg.RouteCacheRefresh, def.RouteCacheRefresh)
 	orDefault(&cfg.MaxAsyncBodyBytes, def.MaxAsyncBodyBytes)
+	if cfg.CodeLimits == (codepkg.Limits{}) {
+		cfg.CodeLimits = def.CodeLimits
+	}
 	return cfg
 }
 

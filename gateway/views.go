@@ -49,6 +49,9 @@ type routeView struct {
 	CallbackURL    string              `json:"callback_url"`
 	RecordSync     bool                `json:"record_sync"`
 	MaxAttempts    int                 `json:"max_attempts"`
+	Runtime        string              `json:"runtime"`
+	Handler        string              `json:"handler"`
+	CodeVersion    int64               `json:"code_version"`
 	CreatedAt      string              `json:"created_at"`
 	UpdatedAt      string              `json:"updated_at"`
 	PublicURL      *string             `json:"public_url"`
@@ -72,6 +75,9 @@ func (s *Server) newRouteView(r *http.Request, app *picasso.App, rt *picasso.Rou
 		CallbackURL:    rt.CallbackURL,
 		RecordSync:     rt.RecordSync,
 		MaxAttempts:    rt.MaxAttempts,
+		Runtime:        rt.Runtime,
+		Handler:        rt.Handler,
+		CodeVersion:    rt.CodeVersion,
 		CreatedAt:      formatTime(rt.CreatedAt),
 		UpdatedAt:      formatTime(rt.UpdatedAt),
 		PrivateURL:     base + "/r/" + app.ProjectID + "/" + app.Name + rt.Path,

@@ -11,8 +11,8 @@ import (
 
 func TestSchemaVersion(t *testing.T) {
 	for _, driverName := range []string{DriverMySQL, DriverSQLite} {
-		if v, err := SchemaVersion(driverName); err != nil || v != 5 {
-			t.Errorf("SchemaVersion(%s) = %d, %v; want 5", driverName, v, err)
+		if v, err := SchemaVersion(driverName); err != nil || v != 10 {
+			t.Errorf("SchemaVersion(%s) = %d, %v; want 10", driverName, v, err)
 		}
 	}
 }
@@ -30,14 +30,14 @@ func TestMigrationsUpDownUp(t *testing.T) {
 		wantVersion(0)
 
 		_, err := Open(ctx, uri, Options{})
-		wantError(t, err, picasso.EUNAVAILABLE, "database schema is at version 0, this binary needs 5: "+
+		wantError(t, err, picasso.EUNAVAILABLE, "database schema is at version 0, this binary needs 10: "+
 			"run picasso-api migrate up or start with --auto-migrate")
 
 		for round := range 2 {
 			if err := MigrateUp(ctx, uri); err != nil {
 				t.Fatalf("round %d: MigrateUp: %v", round, err)
 			}
-			wantVersion(5)
+			wantVersion(10)
 			if err := MigrateUp(ctx, uri); err != nil {
 				t.Fatalf("round %d: MigrateUp of a current schema: %v", round, err)
 			}
@@ -108,9 +108,17 @@ func TestAutoMigrate(t *testing.T) {
 			}
 			s.Close()
 		}
+		driverName, _, err := ParseURI(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := SchemaVersion(driverName)
+		if err != nil {
+			t.Fatal(err)
+		}
 		v, dirty, err := MigrationVersion(ctx, uri)
-		if err != nil || v != 5 || dirty {
-			t.Fatalf("MigrationVersion() = %d, %v, %v; want 5, clean", v, dirty, err)
+		if err != nil || v != want || dirty {
+			t.Fatalf("MigrationVersion() = %d, %v, %v; want %d, clean", v, dirty, err, want)
 		}
 	})
 }

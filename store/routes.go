@@ -10,7 +10,7 @@ import (
 )
 
 const routeColumns = `app_id, path, type, image, is_public, forward_token, memory, timeout, max_concurrency, format, ` +
-	`config, headers, callback_url, record_sync, max_attempts, created_at, updated_at`
+	`config, headers, callback_url, record_sync, max_attempts, runtime, handler, code_version, created_at, updated_at`
 
 // routeRow is a route as stored: its maps are JSON text columns.
 type routeRow struct {
@@ -38,10 +38,10 @@ func (d *DB) CreateRoute(ctx context.Context, route *picasso.Route) error {
 	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx,
-			`INSERT INTO routes (`+routeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			`INSERT INTO routes (`+routeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			route.AppID, route.Path, route.Type, route.Image, route.IsPublic, route.ForwardToken, route.Memory, route.Timeout,
 			route.MaxConcurrency, route.Format, config, headers, route.CallbackURL, route.RecordSync, route.MaxAttempts,
-			stamp, stamp)
+			route.Runtime, route.Handler, route.CodeVersion, stamp, stamp)
 		switch classify(err) {
 		case failureDuplicate:
 			return picasso.Wrap(picasso.ECONFLICT, err, "Route %s already exists on app %s",
@@ -99,17 +99,18 @@ func (d *DB) ListRoutes(ctx context.Context, appID string, page picasso.Page) ([
 	return routes, nil
 }
 
-// UpdateRoute writes every field but AppID, Path and CreatedAt, and
-// stamps UpdatedAt.
+// UpdateRoute writes every field but AppID, Path, CodeVersion (PutCode's)
+// and CreatedAt, and stamps UpdatedAt.
 func (d *DB) UpdateRoute(ctx context.Context, route *picasso.Route) error {
 	config, headers := marshalJSON(route.Config), marshalJSON(route.Headers)
 	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE routes SET type = ?, image = ?, is_public = ?, forward_token = ?, memory = ?, `+
 			`timeout = ?, max_concurrency = ?, format = ?, config = ?, headers = ?, callback_url = ?, record_sync = ?, `+
-			`max_attempts = ?, updated_at = ? WHERE app_id = ? AND path = ?`,
+			`max_attempts = ?, runtime = ?, handler = ?, updated_at = ? WHERE app_id = ? AND path = ?`,
 			route.Type, route.Image, route.IsPublic, route.ForwardToken, route.Memory, route.Timeout, route.MaxConcurrency,
-			route.Format, config, headers, route.CallbackURL, route.RecordSync, route.MaxAttempts, stamp, route.AppID, route.Path)
+			route.Format, config, headers, route.CallbackURL, route.RecordSync, route.MaxAttempts, route.Runtime, route.Handler,
+			stamp, route.AppID, route.Path)
 		return expectOneRow(res, err, routeNotFound(route.Path))
 	})
 	if err != nil {
@@ -123,6 +124,9 @@ func (d *DB) UpdateRoute(ctx context.Context, route *picasso.Route) error {
 func (d *DB) DeleteRoute(ctx context.Context, appID, path string) error {
 	return d.write(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM routes WHERE app_id = ? AND path = ?`, appID, path)
-		return expectOneRow(res, err, routeNotFound(path))
+		if err := expectOneRow(res, err, routeNotFound(path)); err != nil {
+			return err
+		}
+		return deleteRouteCode(ctx, tx, appID, path)
 	})
 }

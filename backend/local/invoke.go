@@ -21,10 +21,6 @@ func (rt *Runtime) Invoke(ctx context.Context, call *picasso.Call) (*picasso.Cal
 	if rt.registry.deletedRoute(call.App.BackendName, call.Route.Path) {
 		return nil, driver.RouteMissing(nil)
 	}
-	file, err := rt.resolveImage(call.Route.Image)
-	if err != nil {
-		return nil, picasso.Wrap(picasso.EBADGATEWAY, err, "Function image %q is not available", call.Route.Image)
-	}
 	callID := call.Header.Get(picasso.HeaderCallID) // a queued call keeps its id
 	if callID == "" {
 		callID = uuid.NewString()
@@ -36,6 +32,13 @@ func (rt *Runtime) Invoke(ctx context.Context, call *picasso.Call) (*picasso.Cal
 	timeout := call.Route.TimeoutDuration()
 	if timeout <= 0 {
 		timeout = picasso.DefaultTimeout * time.Second
+	}
+	if call.Route.Runtime != "" {
+		return rt.invokeCode(ctx, call, callID, requestID, timeout)
+	}
+	file, err := rt.resolveImage(call.Route.Image)
+	if err != nil {
+		return nil, picasso.Wrap(picasso.EBADGATEWAY, err, "Function image %q is not available", call.Route.Image)
 	}
 	r := &run{
 		file:      file,

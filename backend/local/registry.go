@@ -82,7 +82,11 @@ func (rt *Runtime) UpdateRoute(ctx context.Context, app *picasso.App, route *pic
 // putRoute stores route in its app, which must already hold the path
 // (replace) or must not (create).
 func (rt *Runtime) putRoute(app *picasso.App, route *picasso.Route, replace bool) error {
-	if _, err := rt.resolveImage(route.Image); err != nil {
+	if route.Runtime != "" {
+		if err := rt.CheckHandler(route.Runtime, route.Handler); err != nil {
+			return err
+		}
+	} else if _, err := rt.resolveImage(route.Image); err != nil {
 		return err
 	}
 	r := &rt.registry

@@ -8,13 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/picasso-faas/picasso/backend/driver"
 
 	"github.com/picasso-faas/picasso"
 )
 
-var _ driver.Driver = (*Runtime)(nil)
+var (
+	_ driver.Driver      = (*Runtime)(nil)
+	_ picasso.CodeRunner = (*Runtime)(nil)
+)
 
 // Defaults of Options.
 const (
@@ -48,6 +52,17 @@ type Options struct {
 	TmpSizeBytes int64
 	// MaxProcesses bounds the processes of one call (DefaultMaxProcesses).
 	MaxProcesses int
+
+	// Code is where routes' uploaded code is read from when this replica
+	// has not unpacked it yet; without it only code PrepareCode received
+	// runs.
+	Code picasso.CodeSource
+	// CodeCacheDir holds unpacked code, one directory per version
+	// ($TMPDIR/picasso-code when empty).
+	CodeCacheDir string
+	// WorkerIdleTimeout is how long a warm runtime worker waits for its
+	// next call (DefaultWorkerIdleTimeout).
+	WorkerIdleTimeout time.Duration
 }
 
 // Runtime runs functions as local processes. It is safe for concurrent use.
@@ -61,6 +76,10 @@ type Runtime struct {
 
 	registry registry
 	slots    limiter
+
+	langs   map[string]*langRuntime // by name; those found on the host
+	code    *codeCache
+	workers *workerPool
 
 	// cleanups are the removals of finished calls' cgroups in flight.
 	cleanups sync.WaitGroup
@@ -95,6 +114,15 @@ func New(opts Options) (*Runtime, error) {
 	if err := rt.setUpIsolation(opts); err != nil {
 		return nil, err
 	}
+	if rt.code, err = newCodeCache(opts.CodeCacheDir, opts.Code); err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	rt.langs = findRuntimes()
+	idle := opts.WorkerIdleTimeout
+	if idle <= 0 {
+		idle = DefaultWorkerIdleTimeout
+	}
+	rt.workers = newWorkerPool(idle)
 	return rt, nil
 }
 
@@ -129,9 +157,11 @@ func (rt *Runtime) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close waits, until ctx ends, for the removals of finished calls'
-// cgroups; calls still running end with their own deadlines.
+// Close kills the idle warm workers and waits, until ctx ends, for the
+// removals of finished calls' cgroups; calls still running end with their
+// own deadlines (and their workers with them).
 func (rt *Runtime) Close(ctx context.Context) error {
+	rt.stopWorkers()
 	done := make(chan struct{})
 	go func() {
 		rt.cleanups.Wait()

@@ -13,8 +13,8 @@ import (
 
 // callLimits are the resource limits of one call.
 type callLimits struct {
-	memoryBytes int64 // 0: none
-	cpuSeconds  uint64
+	memoryBytes int64  // 0: none
+	cpuSeconds  uint64 // 0: none
 }
 
 // sandboxCmd is the bwrap command of one call and the two pipes of its
@@ -121,7 +121,10 @@ func (s *sandboxCmd) confine(deadline time.Time, limits callLimits) error {
 // setRlimits limits open files and CPU time, and memory and processes
 // where no cgroup does.
 func (sb *sandbox) setRlimits(pid int, limits callLimits) error {
-	set := map[int]uint64{unix.RLIMIT_NOFILE: maxOpenFiles, unix.RLIMIT_CPU: limits.cpuSeconds}
+	set := map[int]uint64{unix.RLIMIT_NOFILE: maxOpenFiles}
+	if limits.cpuSeconds > 0 { // 0: none, for warm workers
+		set[unix.RLIMIT_CPU] = limits.cpuSeconds
+	}
 	if sb.cgroups == nil {
 		set[unix.RLIMIT_NPROC] = uint64(sb.maxProc)
 		if limits.memoryBytes > 0 {

@@ -35,6 +35,7 @@ type config struct {
 	LocalAllowNetwork bool
 	LocalMaxProcesses int
 	LocalTmpSize      int64
+	LocalCodeCacheDir string
 
 	Auth                     string
 	AllowRemoteNoAuth        bool
@@ -181,6 +182,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Bool(&c.LocalAllowNetwork, "local-allow-network", "PICASSO_LOCAL_ALLOW_NETWORK", false, "give sandboxed functions the host's network, including its loopback services (default: no network)")
 	e.Int(&c.LocalMaxProcesses, "local-max-processes", "PICASSO_LOCAL_MAX_PROCESSES", 64, "processes one sandboxed call may run at once")
 	e.Int64(&c.LocalTmpSize, "local-tmp-size", "PICASSO_LOCAL_TMP_SIZE", 16<<20, "size in bytes of each sandboxed call's private /tmp")
+	e.String(&c.LocalCodeCacheDir, "local-code-cache-dir", "PICASSO_LOCAL_CODE_CACHE_DIR", "", "where the local runtime unpacks uploaded code (default: $TMPDIR/picasso-code); rebuilt from the database on demand")
 
 	e.String(&c.Auth, "auth", "PICASSO_AUTH", "", "authentication: keystone or noauth (default keystone when --keystone-endpoint is set, else noauth)")
 	e.Bool(&c.AllowRemoteNoAuth, "allow-remote-noauth", "PICASSO_ALLOW_REMOTE_NOAUTH", false, "allow --auth noauth on a non-loopback address (anyone reaching it is admin)")

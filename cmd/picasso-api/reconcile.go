@@ -36,7 +36,7 @@ func runReconcile(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer db.Close()
-	backend, err := newBackend(cfg, slog.New(slog.DiscardHandler))
+	backend, err := newBackend(cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/backend/fn"
 	"github.com/picasso-faas/picasso/backend/ironfunctions"
 	"github.com/picasso-faas/picasso/backend/local"
@@ -65,7 +66,7 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	d.closers = append(d.closers, func(context.Context) error { return db.Close() })
 	registry.MustRegister(collectors.NewDBStatsCollector(db.SQL(), "picasso"))
 
-	backend, err := newBackend(cfg, logger)
+	backend, err := newBackend(cfg, logger, db)
 	if err != nil {
 		d.close(logger)
 		return nil, err
@@ -86,6 +87,8 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		Calls:        d.executions.enqueuer,
 		CallStore:    db,
 		CallbackKeys: d.executions.keys,
+		Code:         db,
+		BackendName:  cfg.Backend,
 		Logger:       logger,
 		Registerer:   registry,
 		Gatherer:     registry,
@@ -114,14 +117,16 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	return d, nil
 }
 
-func newBackend(cfg *config, logger *slog.Logger) (driver.Driver, error) {
+// newBackend builds the configured backend; code, when set, is where the
+// local runtime reads uploaded code it has not unpacked yet.
+func newBackend(cfg *config, logger *slog.Logger, code picasso.CodeSource) (driver.Driver, error) {
 	switch cfg.Backend {
 	case backendIronFunctions:
 		return ironfunctions.New(cfg.FunctionsURL, ironfunctions.Options{Timeout: cfg.BackendTimeout})
 	case backendFn:
 		return fn.New(cfg.FunctionsURL, fn.Options{Timeout: cfg.BackendTimeout})
 	default:
-		rt, err := newLocalRuntime(cfg, logger)
+		rt, err := newLocalRuntime(cfg, logger, code)
 		if err != nil {
 			return nil, fmt.Errorf("invalid --functions-dir: %w", err)
 		}
@@ -133,8 +138,10 @@ func newBackend(cfg *config, logger *slog.Logger) (driver.Driver, error) {
 // bubblewrap, development mode (noauth) warns and runs functions
 // unsandboxed; with Keystone, tenants' code must not run that way unless
 // the operator says so with --local-sandbox=none.
-func newLocalRuntime(cfg *config, logger *slog.Logger) (*local.Runtime, error) {
+func newLocalRuntime(cfg *config, logger *slog.Logger, code picasso.CodeSource) (*local.Runtime, error) {
 	opts := local.Options{
+		Code:         code,
+		CodeCacheDir: cfg.LocalCodeCacheDir,
 		FunctionsDir: cfg.FunctionsDir,
 		Logger:       logger,
 		Sandbox:      local.Sandbox(cfg.LocalSandbox),
