@@ -211,7 +211,7 @@ func (w *walker) visit(e *entry, fn func(*entry) error) error {
 		if err != nil {
 			return refuse("hard link %q points to %q, outside the package", name, e.Target)
 		}
-		if w.seen[target] != kindFile {
+		if k, ok := w.seen[target]; !ok || k != kindFile {
 			return refuse("hard link %q points to %q, which is not an earlier file of the package", name, e.Target)
 		}
 		e.Target = target
@@ -267,8 +267,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	w := c.w
 	w.unpacked += int64(n)
-	if w.unpacked > w.lim.MaxUnpacked {
-		return n, refuse("it unpacks to more than %d bytes", w.lim.MaxUnpacked)
+	if over := w.unpacked - w.lim.MaxUnpacked; over > 0 {
+		// Not one byte past the limit reaches the writer.
+		return n - int(min(over, int64(n))), refuse("it unpacks to more than %d bytes", w.lim.MaxUnpacked)
 	}
 	if w.unpacked > w.lim.RatioFloor && w.unpacked > w.compressed*w.lim.MaxRatio {
 		return n, refuse("it unpacks to more than %d times its compressed size (a zip bomb?)", w.lim.MaxRatio)
