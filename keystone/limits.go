@@ -397,4 +397,3 @@ func (l *LimitReader) systemClient(ctx context.Context) (*gophercloud.ServiceCli
 	}
 	return c.(*gophercloud.ServiceClient), nil
 }
-

@@ -80,7 +80,7 @@ func TestRealKeystoneLimits(t *testing.T) {
 	wantLimit(t, l, limited, picasso.ResourceApps, 2) // the project's own limit wins
 	wantLimit(t, l, other, picasso.ResourceApps, 5)   // the registered default
 	wantLimit(t, l, limited, picasso.ResourceRoutes, picasso.Unlimited)
-	wantLimit(t, l, limited, picasso.ResourceConcurrency, 4)         // nothing in Keystone: the configured default
+	wantLimit(t, l, limited, picasso.ResourceConcurrency, 4)          // nothing in Keystone: the configured default
 	wantLimit(t, l, limited, picasso.ResourceRate, picasso.Unlimited) // nothing anywhere
 
 	t.Run("a change takes effect once the cache time is over", func(t *testing.T) {
