@@ -85,7 +85,12 @@ func (s *Server) handleCreateApp() http.Handler {
 			return
 		}
 		defer s.lockApp(projectID, app.Name)()
-		if err := s.store.CreateApp(r.Context(), app); err != nil {
+		limit, err := s.limitOf(r.Context(), projectID, picasso.ResourceApps)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.store.CreateAppWithin(r.Context(), app, limit); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

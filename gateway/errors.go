@@ -21,6 +21,8 @@ var statusOf = map[picasso.Code]int{
 	picasso.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	picasso.ETIMEOUT:         http.StatusGatewayTimeout,
 	picasso.EINTERNAL:        http.StatusInternalServerError,
+	picasso.EQUOTA:           http.StatusForbidden,
+	picasso.ETOOMANY:         http.StatusTooManyRequests,
 }
 
 // errUnsupportedMedia is the one error without a domain code: it only
@@ -34,6 +36,8 @@ type errorBody struct {
 type errorDetail struct {
 	Message   string `json:"message"`
 	RequestID string `json:"request_id,omitempty"`
+	// Quota names the limit a refused request ran into (limits.go).
+	Quota *quotaView `json:"quota,omitempty"`
 }
 
 // writeError answers with the JSON error envelope. Errors without a domain
@@ -57,7 +61,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "1")
 	}
-	writeJSON(w, status, errorBody{Error: errorDetail{Message: message, RequestID: requestIDFrom(r.Context())}})
+	detail := errorDetail{Message: message, RequestID: requestIDFrom(r.Context())}
+	detail.Quota = s.limitRefusal(h, err)
+	writeJSON(w, status, errorBody{Error: detail})
 }
 
 // writeJSON writes v with the status. Encoding errors cannot be reported

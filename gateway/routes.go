@@ -139,7 +139,12 @@ func (s *Server) handleCreateRoute() http.Handler {
 			return
 		}
 		defer s.lockApp(app.ProjectID, app.Name)()
-		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
+		limit, err := s.limitOf(r.Context(), app.ProjectID, picasso.ResourceRoutes)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.store.CreateRouteWithin(r.Context(), app.ProjectID, rt, limit); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

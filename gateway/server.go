@@ -57,6 +57,10 @@ type Deps struct {
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
 	Checks     []Check
+	// Limits are the projects' limits (nil: none); Gate admits function
+	// calls within their concurrency and rate limits (nil: no gate).
+	Limits picasso.Limits
+	Gate   picasso.CallGate
 }
 
 // Server is the gateway's http.Handler plus the background work its route
@@ -74,6 +78,9 @@ type Server struct {
 	routes   *routeCache
 	locks    *keyedMutex
 	inflight chan struct{}
+	limits   picasso.Limits
+	gate     picasso.CallGate
+	quota    *quotaMetrics
 	router   *mux.Router
 	handler  http.Handler
 }
@@ -95,10 +102,13 @@ func NewServer(cfg Config, deps Deps) *Server {
 		routes:   newRouteCache(deps.Store, cfg.RouteCacheRefresh),
 		locks:    newKeyedMutex(),
 		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
+		limits:   deps.Limits,
+		gate:     deps.Gate,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	s.setUpLimits(deps.Registerer)
 	s.handler = s.newRouter()
 	return s
 }
