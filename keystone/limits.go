@@ -145,10 +145,16 @@ func (l *LimitReader) Limit(ctx context.Context, projectID string, resource pica
 }
 
 func (l *LimitReader) registeredLimits(ctx context.Context) map[picasso.Resource]int64 {
+	if values, ok := l.fresh(func() *limitEntry { return &l.registered }); ok {
+		return values
+	}
 	return l.cached(ctx, "registered", func() *limitEntry { return &l.registered }, l.readRegistered)
 }
 
 func (l *LimitReader) projectLimits(ctx context.Context, projectID string) map[picasso.Resource]int64 {
+	if values, ok := l.fresh(func() *limitEntry { return l.projects[projectID] }); ok {
+		return values
+	}
 	entry := func() *limitEntry {
 		e, ok := l.projects[projectID]
 		if !ok {
@@ -161,6 +167,19 @@ func (l *LimitReader) projectLimits(ctx context.Context, projectID string) map[p
 	return l.cached(ctx, "project:"+projectID, entry, func(ctx context.Context) (map[picasso.Resource]int64, error) {
 		return l.readProject(ctx, projectID)
 	})
+}
+
+// fresh is the fast path of every call: the entry's values while they
+// are fresh. entry may return nil. (The closures do not escape, so the
+// path does not allocate.)
+func (l *LimitReader) fresh(entry func() *limitEntry) (map[picasso.Resource]int64, bool) {
+	now := l.opts.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := entry(); e != nil && now.Before(e.expires) {
+		return e.values, true
+	}
+	return nil, false
 }
 
 // cached answers from the entry while it is fresh. An entry that was
