@@ -102,6 +102,7 @@ func TestRealKeystoneLimitsOutage(t *testing.T) {
 	env := keystonetest.Connect(t)
 	service := env.NewService(t)
 	service.RegisterLimit(t, string(picasso.ResourceApps), 5)
+	service.RegisterLimit(t, string(picasso.ResourceRoutes), 9)
 	seen, unseen := env.NewProject(t), env.NewProject(t)
 	override := service.SetProjectLimit(t, seen, string(picasso.ResourceApps), 2)
 	u, err := url.Parse(env.AuthURL)
@@ -111,11 +112,14 @@ func TestRealKeystoneLimitsOutage(t *testing.T) {
 	fwd := newForwarder(t, u.Host)
 	throughForwarder := func(o *keystone.Options) {
 		o.AuthURL = "http://" + fwd.addr + u.Path
-		o.Timeout = 2 * time.Second
+		// Generous: a shared Keystone may be slow to answer; a stopped
+		// forwarder refuses connections at once anyway.
+		o.Timeout = 20 * time.Second
 	}
 	clock := newFakeClock()
 	l := newLimitReader(t, env, service, clock, throughForwarder)
 	wantLimit(t, l, seen, picasso.ResourceApps, 2)
+	wantLimit(t, l, seen, picasso.ResourceRoutes, 9) // the registered limits are known too
 
 	fwd.stop()
 	override.Update(t, 3) // Keystone changes while Picasso cannot see it
