@@ -219,6 +219,10 @@ func TestInvalidConfigurationFailsWithOneLine(t *testing.T) {
 		{[]string{"--keystone-endpoint", "http://127.0.0.1:1/v3"}, nil, "credentials"},
 		{nil, map[string]string{"PICASSO_PORT": "ten"}, "PICASSO_PORT"},
 		{[]string{"--db-uri", "mysql://root:pw-secret@127.0.0.1:1/db"}, nil, "Database unavailable"},
+		{[]string{"--default-limits", "function_things=1"}, nil, "--default-limits"},
+		{nil, map[string]string{"PICASSO_DEFAULT_LIMITS": "function_apps=many"}, "--default-limits"},
+		{[]string{"--replicas", "0"}, nil, "--replicas"},
+		{[]string{"--limits-cache-ttl", "0s"}, nil, "--limits-cache-ttl"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -240,7 +244,8 @@ func TestHelpDocumentsEveryOption(t *testing.T) {
 		t.Fatalf("--help failed: %v", err)
 	}
 	for _, name := range []string{"host", "port", "db-uri", "keystone-endpoint", "functions-url", "log-level", "log-file",
-		"auto-migrate", "backend", "token-cache-ttl", "max-body-size", "drain-timeout", "PICASSO_DB", "FUNCTIONS_URL"} {
+		"auto-migrate", "backend", "token-cache-ttl", "max-body-size", "drain-timeout", "PICASSO_DB", "FUNCTIONS_URL",
+		"default-limits", "function_apps=100", "limits-service", "limits-cache-ttl", "replicas"} {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("--help does not mention %s", name)
 		}
