@@ -50,7 +50,7 @@ func newLinkedHarness(t *testing.T, dbURI string) (*harness, *faultyLink) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(client.Close)
+	t.Cleanup(func() { client.Close(context.Background()) })
 	h := newHarness(t, dbURI, func(_ *gateway.Config, d *gateway.Deps) {
 		d.Backend = client
 		for i, c := range d.Checks {

@@ -51,7 +51,7 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Cleanup(backend.Close)
+	f.Cleanup(func() { backend.Close(context.Background()) })
 	registry := prometheus.NewRegistry()
 	gw := gateway.NewServer(gateway.Config{PublicURL: "http://picasso"}, gateway.Deps{
 		Store: db, Backend: backend, Auth: testTokens, Policy: testPolicy{},

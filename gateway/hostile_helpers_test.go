@@ -132,7 +132,7 @@ func (h *harness) inventory(t testing.TB) *ironfunctions.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(c.Close)
+	t.Cleanup(func() { c.Close(context.Background()) })
 	return c
 }
 

@@ -42,18 +42,12 @@ func runReconcile(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer db.Close()
-	backend, closeBackend, err := newBackend(cfg, slog.New(slog.DiscardHandler))
+	backend, err := newBackend(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	if closeBackend != nil {
-		defer closeBackend(context.WithoutCancel(ctx))
-	}
-	inventory, ok := backend.(reconcile.Backend)
-	if !ok {
-		return fmt.Errorf("the %s backend cannot list what it holds, so it cannot be reconciled", cfg.Backend)
-	}
-	drifts, err := reconcile.Run(ctx, db, inventory, repair)
+	defer backend.Close(context.WithoutCancel(ctx))
+	drifts, err := reconcile.Run(ctx, db, backend, repair)
 	enc := json.NewEncoder(stdout)
 	unrepaired := 0
 	for _, d := range drifts {
