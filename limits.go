@@ -30,12 +30,6 @@ var Resources = []Resource{
 // Unlimited is the limit that never refuses: Keystone's -1.
 const Unlimited int64 = -1
 
-// Codes of requests refused by a limit.
-const (
-	EQUOTA   Code = "quota_exceeded"    // a create would go beyond a count limit (403)
-	ETOOMANY Code = "too_many_requests" // beyond a concurrency or rate limit, retry later (429)
-)
-
 // Limits tells a project's limit for a resource: the project's own
 // override when there is one, the deployment's default otherwise, or
 // Unlimited.

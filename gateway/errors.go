@@ -14,17 +14,17 @@ var statusOf = map[picasso.Code]int{
 	picasso.EUNAUTHENTICATED: http.StatusUnauthorized,
 	picasso.EBADSIGNATURE:    http.StatusUnauthorized,
 	picasso.EFORBIDDEN:       http.StatusForbidden,
+	picasso.EQUOTA:           http.StatusForbidden,
 	picasso.ENOTFOUND:        http.StatusNotFound,
 	picasso.EBADMETHOD:       http.StatusMethodNotAllowed,
 	picasso.ECONFLICT:        http.StatusConflict,
 	picasso.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	picasso.ETOOMANY:         http.StatusTooManyRequests,
 	picasso.EBADMEDIA:        http.StatusUnsupportedMediaType,
 	picasso.EBADGATEWAY:      http.StatusBadGateway,
 	picasso.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	picasso.ETIMEOUT:         http.StatusGatewayTimeout,
 	picasso.EINTERNAL:        http.StatusInternalServerError,
-	picasso.EQUOTA:           http.StatusForbidden,
-	picasso.ETOOMANY:         http.StatusTooManyRequests,
 }
 
 type errorBody struct {
@@ -55,7 +55,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == picasso.EUNAUTHENTICATED && s.cfg.KeystoneEndpoint != "" {
 		h.Set("WWW-Authenticate", `Keystone uri="`+s.cfg.KeystoneEndpoint+`"`)
 	}
-	if status == http.StatusServiceUnavailable {
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		h.Set("Retry-After", "1")
 	}
 	detail := errorDetail{Message: picasso.ErrorMessage(err), RequestID: requestIDFrom(r.Context())}
