@@ -37,6 +37,7 @@ func (s *Server) newRouter() http.Handler {
 	read, write := picasso.ActionRead, picasso.ActionWrite
 	v1 := r.PathPrefix("/v1").Subrouter()
 	v1.Handle("/r/{project_id}/{app}/{route:.+}", s.handleInvokeV1()).Methods(http.MethodPost)
+	v1.Handle("/{project_id}/limits", s.authorized(read, s.handleGetLimits())).Methods(http.MethodGet)
 	v1.Handle("/{project_id}/apps", s.authorized(read, s.handleListApps())).Methods(http.MethodGet)
 	v1.Handle("/{project_id}/apps", s.authorized(write, s.handleCreateApp())).Methods(http.MethodPost)
 	v1.Handle("/{project_id}/apps/{app}", s.authorized(read, s.handleGetApp())).Methods(http.MethodGet)

@@ -66,6 +66,10 @@ type Deps struct {
 	CallStore picasso.CallStore
 	// CallbackKeys, when set, shows each project its callback signing key.
 	CallbackKeys picasso.CallbackKeys
+	// Limits are the projects' limits (nil: none); Gate admits function
+	// calls within their concurrency and rate limits (nil: no gate).
+	Limits picasso.Limits
+	Gate   picasso.CallGate
 }
 
 // Server is the gateway's http.Handler plus the background work its route
@@ -86,6 +90,9 @@ type Server struct {
 	calls    picasso.CallQueue
 	records  picasso.CallStore
 	cbKeys   picasso.CallbackKeys
+	limits   picasso.Limits
+	gate     picasso.CallGate
+	quota    *quotaMetrics
 	router   *mux.Router
 	handler  http.Handler
 }
@@ -110,10 +117,13 @@ func NewServer(cfg Config, deps Deps) *Server {
 		calls:    deps.Calls,
 		records:  deps.CallStore,
 		cbKeys:   deps.CallbackKeys,
+		limits:   deps.Limits,
+		gate:     deps.Gate,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	s.setUpLimits(deps.Registerer)
 	s.handler = s.newRouter()
 	return s
 }

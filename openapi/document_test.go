@@ -77,6 +77,7 @@ func TestPathsListsTheAPI(t *testing.T) {
 		{"DELETE", "/v1/{project_id}/calls/{call_id}", "cancelCall"},
 		{"GET", "/v1/{project_id}/calls/{call_id}", "getCall"},
 		{"POST", "/v1/{project_id}/calls/{call_id}/retry", "retryCall"},
+		{"GET", "/v1/{project_id}/limits", "getLimits"},
 		{"POST", "/webhooks/{token}", "invokeWebhook"},
 	}
 	if got := Paths(); !slices.Equal(got, want) {

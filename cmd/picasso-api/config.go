@@ -63,6 +63,7 @@ type config struct {
 	MetricsAddr         string
 
 	Executions executionConfig
+	limitsConfig
 }
 
 // Modes of authentication and kinds of backend.
@@ -208,6 +209,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Duration(&c.IdleTimeout, "idle-timeout", "PICASSO_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	e.String(&c.MetricsAddr, "metrics-addr", "PICASSO_METRICS_ADDR", "", "serve /metrics on this separate address as well, e.g. 127.0.0.1:9101")
+	c.limitsConfig.flags(e)
 
 	c.Executions.register(e)
 
@@ -292,7 +294,10 @@ func (c *config) complete() error {
 	case c.TokenCacheTTL < 0:
 		return errors.New("invalid --token-cache-ttl: must not be negative")
 	}
-	return c.Executions.check()
+	if err := c.Executions.check(); err != nil {
+		return err
+	}
+	return c.limitsConfig.complete()
 }
 
 func (c *config) completeBackend() error {

@@ -111,6 +111,10 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		d.gateway.Checks = append(d.gateway.Checks, gateway.Check{Name: "keystone", Check: keystoneReachable(cfg.KeystoneEndpoint)})
 		d.gatewayConfig.KeystoneEndpoint = cfg.KeystoneEndpoint
 	}
+	if err := wireLimits(cfg, logger, d); err != nil {
+		d.close(logger)
+		return nil, err
+	}
 	return d, nil
 }
 
