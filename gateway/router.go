@@ -58,6 +58,12 @@ func (s *Server) newRouter() http.Handler {
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleUpdateRoute())).Methods(http.MethodPut)
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleDeleteRoute())).Methods(http.MethodDelete)
 
+	v1.Handle("/{project_id}/schedules", s.authorized(read, s.handleListSchedules())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/schedules", s.authorized(write, s.handleCreateSchedule())).Methods(http.MethodPost)
+	v1.Handle("/{project_id}/schedules/{schedule_id}", s.authorized(read, s.handleGetSchedule())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/schedules/{schedule_id}", s.authorized(write, s.handleUpdateSchedule())).Methods(http.MethodPut)
+	v1.Handle("/{project_id}/schedules/{schedule_id}", s.authorized(write, s.handleDeleteSchedule())).Methods(http.MethodDelete)
+
 	r.Handle("/webhooks/{token}", s.handleInvokeWebhook()).Methods(http.MethodPost)
 
 	r.NotFoundHandler = s.observe(s.handleNotFound())

@@ -39,6 +39,12 @@ type Config struct {
 	// RouteCacheRefresh is how often replicas compare the store's write
 	// generation to drop stale cached routes.
 	RouteCacheRefresh time.Duration
+	// ScheduleMinInterval is the shortest gap a schedule's ticks may have
+	// (default one minute); patterns ticking faster are refused.
+	ScheduleMinInterval time.Duration
+	// MaxSchedulesPerProject bounds how many schedules a project may have
+	// (default 100).
+	MaxSchedulesPerProject int
 }
 
 // Check is a named readiness probe of one dependency.
@@ -57,25 +63,31 @@ type Deps struct {
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
 	Checks     []Check
+	// Schedules defaults to Store when that keeps schedules too.
+	Schedules picasso.ScheduleStore
+	// Clock defaults to the wall clock.
+	Clock picasso.Clock
 }
 
 // Server is the gateway's http.Handler plus the background work its route
 // cache needs; Run must be running for cross-replica cache invalidation.
 type Server struct {
-	cfg      Config
-	store    picasso.Store
-	backend  picasso.Backend
-	auth     picasso.Authenticator
-	policy   picasso.Authorizer
-	logger   *slog.Logger
-	checks   []Check
-	metrics  *metrics
-	gatherer prometheus.Gatherer
-	routes   *routeCache
-	locks    *keyedMutex
-	inflight chan struct{}
-	router   *mux.Router
-	handler  http.Handler
+	cfg       Config
+	store     picasso.Store
+	schedules picasso.ScheduleStore
+	clock     picasso.Clock
+	backend   picasso.Backend
+	auth      picasso.Authenticator
+	policy    picasso.Authorizer
+	logger    *slog.Logger
+	checks    []Check
+	metrics   *metrics
+	gatherer  prometheus.Gatherer
+	routes    *routeCache
+	locks     *keyedMutex
+	inflight  chan struct{}
+	router    *mux.Router
+	handler   http.Handler
 }
 
 // NewServer builds the gateway. It panics only on programming errors
@@ -83,21 +95,29 @@ type Server struct {
 func NewServer(cfg Config, deps Deps) *Server {
 	cfg = withDefaults(cfg)
 	s := &Server{
-		cfg:      cfg,
-		store:    deps.Store,
-		backend:  deps.Backend,
-		auth:     deps.Auth,
-		policy:   deps.Policy,
-		logger:   deps.Logger,
-		checks:   deps.Checks,
-		metrics:  newMetrics(deps.Registerer),
-		gatherer: deps.Gatherer,
-		routes:   newRouteCache(deps.Store, cfg.RouteCacheRefresh),
-		locks:    newKeyedMutex(),
-		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
+		cfg:       cfg,
+		store:     deps.Store,
+		schedules: deps.Schedules,
+		clock:     deps.Clock,
+		backend:   deps.Backend,
+		auth:      deps.Auth,
+		policy:    deps.Policy,
+		logger:    deps.Logger,
+		checks:    deps.Checks,
+		metrics:   newMetrics(deps.Registerer),
+		gatherer:  deps.Gatherer,
+		routes:    newRouteCache(deps.Store, cfg.RouteCacheRefresh),
+		locks:     newKeyedMutex(),
+		inflight:  make(chan struct{}, cfg.MaxInFlightCalls),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.schedules == nil {
+		s.schedules, _ = deps.Store.(picasso.ScheduleStore)
+	}
+	if s.clock == nil {
+		s.clock = picasso.SystemClock{}
 	}
 	s.handler = s.newRouter()
 	return s
@@ -122,6 +142,12 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.RouteCacheRefresh <= 0 {
 		cfg.RouteCacheRefresh = 500 * time.Millisecond
+	}
+	if cfg.ScheduleMinInterval <= 0 {
+		cfg.ScheduleMinInterval = time.Minute
+	}
+	if cfg.MaxSchedulesPerProject <= 0 {
+		cfg.MaxSchedulesPerProject = 100
 	}
 	return cfg
 }

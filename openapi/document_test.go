@@ -72,6 +72,11 @@ func TestPathsListsTheAPI(t *testing.T) {
 		{"GET", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}", "getWebhook"},
 		{"PUT", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}", "updateWebhook"},
 		{"POST", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}/rotate", "rotateWebhook"},
+		{"GET", "/v1/{project_id}/schedules", "listSchedules"},
+		{"POST", "/v1/{project_id}/schedules", "createSchedule"},
+		{"DELETE", "/v1/{project_id}/schedules/{schedule_id}", "deleteSchedule"},
+		{"GET", "/v1/{project_id}/schedules/{schedule_id}", "getSchedule"},
+		{"PUT", "/v1/{project_id}/schedules/{schedule_id}", "updateSchedule"},
 		{"POST", "/webhooks/{token}", "invokeWebhook"},
 	}
 	if got := Paths(); !slices.Equal(got, want) {
