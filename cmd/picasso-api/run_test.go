@@ -218,6 +218,9 @@ func TestInvalidConfigurationFailsWithOneLine(t *testing.T) {
 		{[]string{"--host", "0.0.0.0"}, nil, "noauth"},
 		{[]string{"--keystone-endpoint", "http://127.0.0.1:1/v3"}, nil, "credentials"},
 		{nil, map[string]string{"PICASSO_PORT": "ten"}, "PICASSO_PORT"},
+		{[]string{"--schedule-min-interval", "500ms"}, nil, "--schedule-min-interval"},
+		{[]string{"--schedule-scan-period", "0s"}, nil, "--schedule-scan-period"},
+		{[]string{"--max-schedules-per-project", "0"}, nil, "--max-schedules-per-project"},
 		{[]string{"--db-uri", "mysql://root:pw-secret@127.0.0.1:1/db"}, nil, "Database unavailable"},
 	}
 	for _, c := range cases {

@@ -45,10 +45,12 @@ func (d *dependencies) close(logger *slog.Logger) {
 // returns.
 func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prometheus.Registry) (*dependencies, error) {
 	d := &dependencies{gatewayConfig: gateway.Config{
-		PublicURL:           cfg.PublicURL,
-		MaxBodyBytes:        cfg.MaxBodyBytes,
-		MaxInFlightCalls:    cfg.MaxInFlightCalls,
-		InvokeTimeoutMargin: cfg.InvokeTimeoutMargin,
+		PublicURL:              cfg.PublicURL,
+		MaxBodyBytes:           cfg.MaxBodyBytes,
+		MaxInFlightCalls:       cfg.MaxInFlightCalls,
+		InvokeTimeoutMargin:    cfg.InvokeTimeoutMargin,
+		ScheduleMinInterval:    cfg.ScheduleMinInterval,
+		MaxSchedulesPerProject: cfg.MaxSchedulesPerProject,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
