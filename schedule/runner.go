@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/picasso-faas/picasso"
 )
 
@@ -22,6 +24,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Batch bounds how many due schedules one query reads.
 	Batch int
+	// Registerer, when set, receives the runner's metrics.
+	Registerer prometheus.Registerer
 }
 
 // Runner fires due ticks. Every replica runs one; they need no
@@ -32,6 +36,7 @@ type Runner struct {
 	clock  picasso.Clock
 	logger *slog.Logger
 	batch  int
+	ticks  *prometheus.CounterVec
 }
 
 // NewRunner returns a Runner over the store and the queue.
@@ -45,6 +50,13 @@ func NewRunner(o Options) *Runner {
 	}
 	if r.batch <= 0 {
 		r.batch = DefaultBatch
+	}
+	r.ticks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "picasso_schedule_ticks_total",
+		Help: "Schedule ticks this replica fired (fired), or tried to and will try again (failed).",
+	}, []string{"outcome"})
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(r.ticks)
 	}
 	return r
 }
@@ -93,9 +105,11 @@ func (r *Runner) Scan(ctx context.Context) (int, error) {
 			// tried again at the next scan.
 			won, err := r.fire(ctx, s, now)
 			if err != nil {
+				r.ticks.WithLabelValues("failed").Inc()
 				r.logger.WarnContext(ctx, "schedules: tick not fired", "schedule", s.ID, "tick", s.NextRunAt, "error", err)
 			}
 			if won {
+				r.ticks.WithLabelValues("fired").Inc()
 				fired++
 				progressed = true
 			}
@@ -138,7 +152,7 @@ func (r *Runner) fire(ctx context.Context, s *picasso.Schedule, now time.Time) (
 		return false, err
 	}
 	if won {
-		r.logger.InfoContext(ctx, "schedules: tick fired", "schedule", s.ID, "project_id", s.ProjectID,
+		r.logger.DebugContext(ctx, "schedules: tick fired", "schedule", s.ID, "project_id", s.ProjectID,
 			"tick", tick, "next_run_at", next, "late", now.Sub(tick))
 	}
 	return won, nil

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/internal/testdb"
 )
@@ -149,6 +151,9 @@ func TestRunnerKeepsTheTickWhenTheQueueFails(t *testing.T) {
 	f.queue.setFailure(nil)
 	f.clock.Advance(5 * time.Second)
 	f.scan(r, 1)
+	if failed, fired := testutil.ToFloat64(r.ticks.WithLabelValues("failed")), testutil.ToFloat64(r.ticks.WithLabelValues("fired")); failed != 1 || fired != 1 {
+		t.Errorf("metrics: %v failed, %v fired; want 1 and 1", failed, fired)
+	}
 	if got := f.queue.keys(); len(got) != 1 || got[0] != s.TickKey(tick) {
 		t.Errorf("calls %v, want the kept tick", got)
 	}
@@ -202,4 +207,14 @@ func TestRunnersRacingFireOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestRunnerDrainsMoreThanABatch(t *testing.T) {
+	f := newSQLiteFixture(t, t0)
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
+		f.create(picasso.Schedule{Name: name, Pattern: "* * * * *"})
+	}
+	r := NewRunner(Options{Store: f.db, Queue: f.queue, Clock: f.clock, Batch: 2})
+	f.clock.Advance(time.Minute)
+	f.scan(r, 5)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -93,7 +94,7 @@ func (d *DB) CreateSchedule(ctx context.Context, s *picasso.Schedule, maxPerProj
 	}
 	limit := maxPerProject
 	if limit <= 0 {
-		limit = int(^uint32(0) >> 1)
+		limit = math.MaxInt32
 	}
 	stamp := now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
