@@ -45,6 +45,9 @@ type Config struct {
 	// MaxSchedulesPerProject bounds how many schedules a project may have
 	// (default 100).
 	MaxSchedulesPerProject int
+	// MaxAsyncBodyBytes bounds the request body of an async call, which is
+	// stored with the call (413 beyond).
+	MaxAsyncBodyBytes int64
 }
 
 // Check is a named readiness probe of one dependency.
@@ -67,6 +70,10 @@ type Deps struct {
 	Schedules picasso.ScheduleStore
 	// Clock defaults to the wall clock.
 	Clock picasso.Clock
+	// Calls queues async calls; CallStore reads and changes their records
+	// for the calls API.
+	Calls     picasso.CallQueue
+	CallStore picasso.CallStore
 }
 
 // Server is the gateway's http.Handler plus the background work its route
@@ -86,6 +93,8 @@ type Server struct {
 	routes    *routeCache
 	locks     *keyedMutex
 	inflight  chan struct{}
+	calls     picasso.CallQueue
+	records   picasso.CallStore
 	router    *mux.Router
 	handler   http.Handler
 }
@@ -109,6 +118,8 @@ func NewServer(cfg Config, deps Deps) *Server {
 		routes:    newRouteCache(deps.Store, cfg.RouteCacheRefresh),
 		locks:     newKeyedMutex(),
 		inflight:  make(chan struct{}, cfg.MaxInFlightCalls),
+		calls:     deps.Calls,
+		records:   deps.CallStore,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -139,6 +150,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = 2 * time.Second
+	}
+	if cfg.MaxAsyncBodyBytes <= 0 {
+		cfg.MaxAsyncBodyBytes = 256 << 10
 	}
 	if cfg.RouteCacheRefresh <= 0 {
 		cfg.RouteCacheRefresh = 500 * time.Millisecond

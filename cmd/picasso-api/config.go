@@ -56,6 +56,7 @@ type config struct {
 	ScheduleMinInterval    time.Duration
 	ScheduleScanPeriod     time.Duration
 	MaxSchedulesPerProject int
+	Executions             executionConfig
 }
 
 // Modes of authentication and kinds of backend.
@@ -193,6 +194,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Int(&c.MaxSchedulesPerProject, "max-schedules-per-project", "PICASSO_MAX_SCHEDULES_PER_PROJECT", 100, "schedules one project may have")
 	e.String(&c.MetricsAddr, "metrics-addr", "PICASSO_METRICS_ADDR", "", "serve /metrics on this separate address as well, e.g. 127.0.0.1:9101")
 
+	c.Executions.register(e)
+
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -280,7 +283,7 @@ func (c *config) complete() error {
 	case c.MaxSchedulesPerProject <= 0:
 		return errors.New("invalid --max-schedules-per-project: must be positive")
 	}
-	return nil
+	return c.Executions.check()
 }
 
 func (c *config) completeBackend() error {

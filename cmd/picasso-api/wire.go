@@ -26,6 +26,7 @@ import (
 type dependencies struct {
 	gateway       gateway.Deps
 	gatewayConfig gateway.Config
+	executions    *executions
 	closers       []func(context.Context) error
 }
 
@@ -51,6 +52,7 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		InvokeTimeoutMargin:    cfg.InvokeTimeoutMargin,
 		ScheduleMinInterval:    cfg.ScheduleMinInterval,
 		MaxSchedulesPerProject: cfg.MaxSchedulesPerProject,
+		MaxAsyncBodyBytes:      cfg.Executions.AsyncMaxBodyBytes,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
@@ -75,9 +77,12 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		}
 	}
 
+	d.executions = newExecutions(cfg, db, backend, logger)
 	d.gateway = gateway.Deps{
 		Store:      db,
 		Backend:    backend,
+		Calls:      d.executions.enqueuer,
+		CallStore:  db,
 		Logger:     logger,
 		Registerer: registry,
 		Gatherer:   registry,
@@ -119,7 +124,7 @@ func newBackend(cfg *config, logger *slog.Logger) (picasso.Backend, func(context
 		if err != nil {
 			return nil, nil, fmt.Errorf("invalid --functions-dir: %w", err)
 		}
-		return rt, rt.Close, nil
+		return rt, nil, nil
 	}
 }
 
