@@ -27,6 +27,7 @@ type dependencies struct {
 	gateway       gateway.Deps
 	gatewayConfig gateway.Config
 	executions    *executions
+	scheduler     *scheduler
 	closers       []func(context.Context) error
 }
 
@@ -78,6 +79,7 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	}
 
 	d.executions = newExecutions(cfg, db, backend, logger)
+	d.scheduler = newScheduler(cfg, db, d.executions.enqueuer, logger, registry)
 	d.gateway = gateway.Deps{
 		Store:      db,
 		Backend:    backend,
