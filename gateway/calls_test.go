@@ -2,8 +2,15 @@ package gateway_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/ironfunctionstest"
+	"github.com/picasso-faas/picasso/execution"
+	"github.com/picasso-faas/picasso/gateway"
+	"github.com/picasso-faas/picasso/internal/testdb"
 )
 
 // waitForCall polls the call until it reaches status.
@@ -88,4 +95,80 @@ func TestAsyncPayloadBound(t *testing.T) {
 	if calls := h.do("GET", "/v1/"+projA+"/calls", "member-a", nil).expect(t, 200).JSON(t)["calls"].([]any); len(calls) != 0 {
 		t.Errorf("a refused call was recorded: %v", calls)
 	}
+}
+
+// withQueueOnly queues calls with a cap of 3 waiting per project and runs
+// no worker, so that calls stay queued.
+func withQueueOnly(_ *gateway.Config, d *gateway.Deps) {
+	calls := d.Store.(picasso.CallStore)
+	d.Calls = execution.NewEnqueuer(execution.EnqueuerConfig{MaxWaitingPerProject: 3}, calls, d.Store, nil)
+	d.CallStore = calls
+}
+
+func TestIdempotencyCapAndCancel(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, uri string) {
+		h := newHarness(t, uri, withQueueOnly)
+		h.createApp(projA, "member-a", "jobs")
+		h.createRoute(projA, "member-a", "jobs", map[string]any{"path": "/echo", "image": "iron/echo", "type": "async"})
+		url := "/r/" + projA + "/jobs/echo"
+
+		first := h.do("POST", url, "member-a", "a", "Idempotency-Key", "k1").expect(t, 202).JSON(t)["call_id"]
+		again := h.do("POST", url, "member-a", "b", "Idempotency-Key", "k1").expect(t, 202).JSON(t)["call_id"]
+		if first != again {
+			t.Errorf("one Idempotency-Key gave calls %v and %v", first, again)
+		}
+		other := h.do("POST", url, "member-a", "c", "Idempotency-Key", "k2").expect(t, 202).JSON(t)["call_id"]
+		h.do("POST", url, "member-a", "d").expect(t, 202)
+		if other == first {
+			t.Error("two keys gave one call")
+		}
+		full := h.do("POST", url, "member-a", "e").expect(t, http.StatusTooManyRequests)
+		if full.Header.Get("Retry-After") == "" || !strings.Contains(full.ErrorMessage(t), "calls waiting") {
+			t.Errorf("over the cap: %v %s", full.Header, full.Body)
+		}
+		// The key still answers when the project is at its cap: no new call is made.
+		h.do("POST", url, "member-a", "f", "Idempotency-Key", "k1").expect(t, 202)
+
+		id := first.(string)
+		h.do("DELETE", "/v1/"+projA+"/calls/"+id, "reader-a", nil).expect(t, 403)
+		h.do("DELETE", "/v1/"+projB+"/calls/"+id, "member-b", nil).expect(t, 404)
+		cancelled := h.do("DELETE", "/v1/"+projA+"/calls/"+id, "member-a", nil).expect(t, 200).JSON(t)["call"].(map[string]any)
+		if cancelled["status"] != "cancelled" {
+			t.Errorf("cancelled call: %v", cancelled)
+		}
+		h.do("DELETE", "/v1/"+projA+"/calls/"+id, "member-a", nil).expect(t, 409)
+		h.do("POST", "/v1/"+projA+"/calls/"+id+"/retry", "member-a", nil).expect(t, 409)
+		h.do("DELETE", "/v1/"+projA+"/calls/nosuchcall", "member-a", nil).expect(t, 404)
+		// A cancelled call frees its place under the cap.
+		h.do("POST", url, "member-a", "g").expect(t, 202)
+	})
+}
+
+func TestDeadCallIsRedriven(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		h.createApp(projA, "member-a", "jobs")
+		h.createRoute(projA, "member-a", "jobs", map[string]any{"path": "/fail", "image": ironfunctionstest.ImageFail,
+			"type": "async", "max_attempts": 2})
+		id := h.do("POST", "/r/"+projA+"/jobs/fail", "member-a", "x").expect(t, 202).JSON(t)["call_id"].(string)
+		dead := h.waitForCall(projA, "reader-a", id, "dead")
+		if dead["attempt"] != 2.0 || dead["error"] == "" {
+			t.Errorf("dead call: %v", dead)
+		}
+		if n := len(h.waitForCalls(2)); n != 2 {
+			t.Errorf("the function ran %d times, want 2", n)
+		}
+		deadList := h.do("GET", "/v1/"+projA+"/calls?status=dead", "reader-a", nil).expect(t, 200).JSON(t)["calls"].([]any)
+		if len(deadList) != 1 {
+			t.Errorf("dead-letter list: %v", deadList)
+		}
+		h.do("POST", "/v1/"+projA+"/calls/"+id+"/retry", "reader-a", nil).expect(t, 403)
+		resp := h.do("POST", "/v1/"+projA+"/calls/"+id+"/retry", "member-a", nil).expect(t, 202)
+		if call := resp.JSON(t)["call"].(map[string]any); call["trigger"] != "retry" || resp.Header.Get("Location") == "" {
+			t.Errorf("redriven call: %v", call)
+		}
+		h.waitForCall(projA, "reader-a", id, "dead")
+		if n := len(h.waitForCalls(4)); n != 4 {
+			t.Errorf("after the redrive the function ran %d times, want 4", n)
+		}
+	})
 }

@@ -74,6 +74,8 @@ type Deps struct {
 	// for the calls API.
 	Calls     picasso.CallQueue
 	CallStore picasso.CallStore
+	// CallbackKeys, when set, shows each project its callback signing key.
+	CallbackKeys picasso.CallbackKeys
 }
 
 // Server is the gateway's http.Handler plus the background work its route
@@ -95,6 +97,7 @@ type Server struct {
 	inflight  chan struct{}
 	calls     picasso.CallQueue
 	records   picasso.CallStore
+	cbKeys    picasso.CallbackKeys
 	router    *mux.Router
 	handler   http.Handler
 }
@@ -120,6 +123,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 		inflight:  make(chan struct{}, cfg.MaxInFlightCalls),
 		calls:     deps.Calls,
 		records:   deps.CallStore,
+		cbKeys:    deps.CallbackKeys,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

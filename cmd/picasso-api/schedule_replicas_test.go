@@ -3,44 +3,13 @@ package main
 import (
 	"encoding/json"
 	"net/url"
-	"os"
-	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/picasso-faas/picasso/internal/testdb"
 )
-
-// replica is a picasso-api process: the test binary re-run as main (see
-// TestMain), so that the test can kill it with SIGKILL.
-type replica struct {
-	*server
-	cmd *exec.Cmd
-}
-
-func startReplica(t *testing.T, args ...string) *replica {
-	t.Helper()
-	port := strconv.Itoa(freePort(t))
-	cmd := exec.Command(os.Args[0], append([]string{"--port", port}, args...)...)
-	cmd.Env = append(os.Environ(), runMainVar+"=1")
-	logs := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	url := "http://127.0.0.1:" + port
-	waitHealthy(t, url, exited, logs)
-	return &replica{server: &server{url: url, stdout: logs}, cmd: cmd}
-}
 
 type scheduleState struct {
 	ID        string `json:"id"`
@@ -85,7 +54,7 @@ func waitRuns(t *testing.T, r *replica, id string, n int) scheduleState {
 			return s
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the schedule ran %d times, want %d; replica logs:\n%s", s.Runs, n, r.stdout)
+			t.Fatalf("the schedule ran %d times, want %d; replica logs:\n%s", s.Runs, n, r.logs)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -127,9 +96,7 @@ func TestScheduleTicksOnceAcrossReplicas(t *testing.T) {
 	}
 
 	waitRuns(t, c, id, 3)
-	if err := b.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
+	b.kill()
 	killedAt := time.Now()
 	final := waitRuns(t, c, id, getSchedule(t, c, id).Runs+3)
 	calls := listCalls(t, a)

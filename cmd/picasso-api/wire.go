@@ -78,16 +78,17 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		}
 	}
 
-	d.executions = newExecutions(cfg, db, backend, logger)
+	d.executions = newExecutions(cfg, db, backend, logger, registry)
 	d.scheduler = newScheduler(cfg, db, d.executions.enqueuer, logger, registry)
 	d.gateway = gateway.Deps{
-		Store:      db,
-		Backend:    backend,
-		Calls:      d.executions.enqueuer,
-		CallStore:  db,
-		Logger:     logger,
-		Registerer: registry,
-		Gatherer:   registry,
+		Store:        db,
+		Backend:      backend,
+		Calls:        d.executions.enqueuer,
+		CallStore:    db,
+		CallbackKeys: d.executions.keys,
+		Logger:       logger,
+		Registerer:   registry,
+		Gatherer:     registry,
 		Checks: []gateway.Check{
 			{Name: "database", Check: db.Ping},
 			{Name: "backend", Check: backend.Ping},
