@@ -59,6 +59,11 @@ func (s *Server) newRouter() http.Handler {
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleUpdateRoute())).Methods(http.MethodPut)
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleDeleteRoute())).Methods(http.MethodDelete)
 
+	v1.Handle("/{project_id}/schedules", s.authorized(read, s.handleListSchedules())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/schedules", s.authorized(write, s.handleCreateSchedule())).Methods(http.MethodPost)
+	v1.Handle("/{project_id}/schedules/{schedule_id}", s.authorized(read, s.handleGetSchedule())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/schedules/{schedule_id}", s.authorized(write, s.handleUpdateSchedule())).Methods(http.MethodPut)
+	v1.Handle("/{project_id}/schedules/{schedule_id}", s.authorized(write, s.handleDeleteSchedule())).Methods(http.MethodDelete)
 	v1.Handle("/{project_id}/calls", s.authorized(read, s.handleListCalls())).Methods(http.MethodGet)
 	v1.Handle("/{project_id}/calls/{call_id}", s.authorized(read, s.handleGetCall())).Methods(http.MethodGet)
 	v1.Handle("/{project_id}/calls/{call_id}", s.authorized(write, s.handleCancelCall())).Methods(http.MethodDelete)

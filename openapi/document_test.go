@@ -78,6 +78,11 @@ func TestPathsListsTheAPI(t *testing.T) {
 		{"GET", "/v1/{project_id}/calls/{call_id}", "getCall"},
 		{"POST", "/v1/{project_id}/calls/{call_id}/retry", "retryCall"},
 		{"GET", "/v1/{project_id}/limits", "getLimits"},
+		{"GET", "/v1/{project_id}/schedules", "listSchedules"},
+		{"POST", "/v1/{project_id}/schedules", "createSchedule"},
+		{"DELETE", "/v1/{project_id}/schedules/{schedule_id}", "deleteSchedule"},
+		{"GET", "/v1/{project_id}/schedules/{schedule_id}", "getSchedule"},
+		{"PUT", "/v1/{project_id}/schedules/{schedule_id}", "updateSchedule"},
 		{"POST", "/webhooks/{token}", "invokeWebhook"},
 	}
 	if got := Paths(); !slices.Equal(got, want) {

@@ -85,6 +85,8 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 	defer stopCache()
 	go gw.Run(cacheCtx)
 	stopWorker := deps.executions.start()
+	// Deferred, so that it stops before the database closes.
+	defer deps.scheduler.start()()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()

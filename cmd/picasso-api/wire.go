@@ -29,6 +29,7 @@ type dependencies struct {
 	gateway       gateway.Deps
 	gatewayConfig gateway.Config
 	executions    *executions
+	scheduler     *scheduler
 	closers       []func(context.Context) error
 	// startAttrs describe the backend in the start log: the local
 	// runtime's sandbox in force.
@@ -51,11 +52,13 @@ func (d *dependencies) close(logger *slog.Logger) {
 // returns.
 func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prometheus.Registry) (*dependencies, error) {
 	d := &dependencies{gatewayConfig: gateway.Config{
-		PublicURL:           cfg.PublicURL,
-		MaxBodyBytes:        cfg.MaxBodyBytes,
-		MaxInFlightCalls:    cfg.MaxInFlightCalls,
-		InvokeTimeoutMargin: cfg.InvokeTimeoutMargin,
-		MaxAsyncBodyBytes:   cfg.Executions.AsyncMaxBodyBytes,
+		PublicURL:              cfg.PublicURL,
+		MaxBodyBytes:           cfg.MaxBodyBytes,
+		MaxInFlightCalls:       cfg.MaxInFlightCalls,
+		InvokeTimeoutMargin:    cfg.InvokeTimeoutMargin,
+		ScheduleMinInterval:    cfg.ScheduleMinInterval,
+		MaxSchedulesPerProject: cfg.MaxSchedulesPerProject,
+		MaxAsyncBodyBytes:      cfg.Executions.AsyncMaxBodyBytes,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
@@ -80,6 +83,7 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	}
 
 	d.executions = newExecutions(cfg, db, backend, logger, registry)
+	d.scheduler = newScheduler(cfg, db, d.executions.enqueuer, logger, registry)
 	d.gateway = gateway.Deps{
 		Store:        db,
 		Backend:      backend,
