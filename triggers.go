@@ -153,8 +153,14 @@ type EventSubscription struct {
 	Durable string
 
 	// Prefetch bounds the messages handed to this consumer and not yet
-	// acknowledged (AMQP prefetch, JetStream MaxAckPending).
+	// acknowledged (AMQP prefetch, JetStream MaxAckPending), and so what a
+	// slow function lets pile up in memory.
 	Prefetch int
+	// Workers is how many messages are handled at once (at most Prefetch).
+	Workers int
+	// Report, when set, is told of each connection or declaration failure;
+	// the consumer retries after it with backoff.
+	Report func(err error)
 }
 
 // EventSource is one broker connection. Every broker adapter implements
