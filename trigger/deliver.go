@@ -114,6 +114,10 @@ func (m *Manager) poisonNotification(ctx context.Context, err error) {
 func (m *Manager) enqueue(ctx context.Context, t *picasso.Trigger, key string, body []byte) error {
 	_, created, err := m.queue.Enqueue(ctx, newCall(t, key, body))
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopping: the message goes back to the broker unacknowledged.
+			return picasso.Wrap(picasso.EUNAVAILABLE, err, "Consumer stopped")
+		}
 		m.status.failed(t.ID, err)
 		if picasso.IsCode(err, picasso.EINVALID) || picasso.IsCode(err, picasso.ETOOLARGE) {
 			return picasso.Wrap(picasso.EINVALID, err, "%s", picasso.ErrorMessage(err))

@@ -123,8 +123,10 @@ func (m *Manager) Run(ctx context.Context) {
 	ticker := time.NewTicker(m.cfg.Refresh)
 	defer ticker.Stop()
 	for {
-		m.reconcile(ctx)
-		m.status.flush(ctx, m.store, m.logger)
+		if ctx.Err() == nil {
+			m.reconcile(ctx)
+			m.status.flush(ctx, m.store, m.logger)
+		}
 		select {
 		case <-ctx.Done():
 			for id := range m.running {

@@ -58,7 +58,8 @@ func Unique(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-// AMQPChannel opens a channel for the test's own publishing and checks.
+// AMQPChannel opens a channel in confirm mode for the test's own
+// publishing and checks.
 func AMQPChannel(t testing.TB, url string) *amqp091.Channel {
 	t.Helper()
 	conn, err := amqp091.Dial(url)
@@ -69,6 +70,9 @@ func AMQPChannel(t testing.TB, url string) *amqp091.Channel {
 	ch, err := conn.Channel()
 	if err != nil {
 		t.Fatalf("amqp channel: %v", err)
+	}
+	if err := ch.Confirm(false); err != nil {
+		t.Fatalf("amqp confirm mode: %v", err)
 	}
 	return ch
 }
