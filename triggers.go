@@ -215,3 +215,10 @@ func GlobMatch(pattern, s string) bool {
 	}
 	return p == len(pattern)
 }
+
+// AdminChecker is implemented by an Authorizer that can tell which
+// identities act on every project. Triggers ask it: administrators may
+// name any broker object and see every project's notifications.
+type AdminChecker interface {
+	IsAdmin(id *Identity) bool
+}

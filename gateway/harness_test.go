@@ -234,3 +234,5 @@ func (testPolicy) Authorize(id *picasso.Identity, projectID string, action picas
 }
 
 var defaultPolicy = keystone.DefaultPolicy()
+
+func (testPolicy) IsAdmin(id *picasso.Identity) bool { return defaultPolicy.IsAdmin(id) }

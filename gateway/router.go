@@ -58,6 +58,12 @@ func (s *Server) newRouter() http.Handler {
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleUpdateRoute())).Methods(http.MethodPut)
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleDeleteRoute())).Methods(http.MethodDelete)
 
+	v1.Handle("/{project_id}/triggers", s.authorized(read, s.handleListTriggers())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/triggers", s.authorized(write, s.handleCreateTrigger())).Methods(http.MethodPost)
+	v1.Handle("/{project_id}/triggers/{trigger_id}", s.authorized(read, s.handleGetTrigger())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/triggers/{trigger_id}", s.authorized(write, s.handleUpdateTrigger())).Methods(http.MethodPut)
+	v1.Handle("/{project_id}/triggers/{trigger_id}", s.authorized(write, s.handleDeleteTrigger())).Methods(http.MethodDelete)
+
 	r.Handle("/webhooks/{token}", s.handleInvokeWebhook()).Methods(http.MethodPost)
 
 	r.NotFoundHandler = s.observe(s.handleNotFound())

@@ -39,6 +39,11 @@ type Config struct {
 	// RouteCacheRefresh is how often replicas compare the store's write
 	// generation to drop stale cached routes.
 	RouteCacheRefresh time.Duration
+	// EventBrokers are the brokers triggers may name, by name and type.
+	EventBrokers map[string]picasso.TriggerSourceType
+	// Notifications is set when the deployment consumes the cloud's
+	// OpenStack notifications (the openstack trigger source).
+	Notifications bool
 }
 
 // Check is a named readiness probe of one dependency.
@@ -49,7 +54,9 @@ type Check struct {
 
 // Deps are the gateway's collaborators, all behind domain interfaces.
 type Deps struct {
-	Store      picasso.Store
+	Store picasso.Store
+	// Triggers keeps triggers; nil uses Store when it implements it.
+	Triggers   picasso.TriggerStore
 	Backend    picasso.Backend
 	Auth       picasso.Authenticator
 	Policy     picasso.Authorizer
@@ -64,6 +71,7 @@ type Deps struct {
 type Server struct {
 	cfg      Config
 	store    picasso.Store
+	triggers picasso.TriggerStore
 	backend  picasso.Backend
 	auth     picasso.Authenticator
 	policy   picasso.Authorizer
@@ -85,6 +93,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 	s := &Server{
 		cfg:      cfg,
 		store:    deps.Store,
+		triggers: deps.Triggers,
 		backend:  deps.Backend,
 		auth:     deps.Auth,
 		policy:   deps.Policy,
@@ -95,6 +104,9 @@ func NewServer(cfg Config, deps Deps) *Server {
 		routes:   newRouteCache(deps.Store, cfg.RouteCacheRefresh),
 		locks:    newKeyedMutex(),
 		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
+	}
+	if s.triggers == nil {
+		s.triggers, _ = deps.Store.(picasso.TriggerStore)
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
