@@ -15,6 +15,7 @@ const (
 	ENOTFOUND        Code = "not_found"       // no such resource visible to the caller (404)
 	ECONFLICT        Code = "conflict"        // clashes with existing state (409)
 	ETOOLARGE        Code = "too_large"       // body over the limit (413)
+	ETOOMANY         Code = "too_many"        // a per-project cap is reached; retry later (429)
 	EBADGATEWAY      Code = "bad_gateway"     // backend unreachable, reset, or function failed (502)
 	EUNAVAILABLE     Code = "unavailable"     // a dependency is down or overloaded (503)
 	ETIMEOUT         Code = "timeout"         // the function or backend ran past its deadline (504)

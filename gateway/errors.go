@@ -17,6 +17,7 @@ var statusOf = map[picasso.Code]int{
 	picasso.ENOTFOUND:        http.StatusNotFound,
 	picasso.ECONFLICT:        http.StatusConflict,
 	picasso.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	picasso.ETOOMANY:         http.StatusTooManyRequests,
 	picasso.EBADGATEWAY:      http.StatusBadGateway,
 	picasso.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	picasso.ETIMEOUT:         http.StatusGatewayTimeout,
@@ -54,7 +55,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized && s.cfg.KeystoneEndpoint != "" {
 		h.Set("WWW-Authenticate", `Keystone uri="`+s.cfg.KeystoneEndpoint+`"`)
 	}
-	if status == http.StatusServiceUnavailable {
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		h.Set("Retry-After", "1")
 	}
 	writeJSON(w, status, errorBody{Error: errorDetail{Message: message, RequestID: requestIDFrom(r.Context())}})

@@ -63,6 +63,10 @@ func (s *Server) newRouter() http.Handler {
 	v1.Handle("/{project_id}/triggers/{trigger_id}", s.authorized(read, s.handleGetTrigger())).Methods(http.MethodGet)
 	v1.Handle("/{project_id}/triggers/{trigger_id}", s.authorized(write, s.handleUpdateTrigger())).Methods(http.MethodPut)
 	v1.Handle("/{project_id}/triggers/{trigger_id}", s.authorized(write, s.handleDeleteTrigger())).Methods(http.MethodDelete)
+	v1.Handle("/{project_id}/calls", s.authorized(read, s.handleListCalls())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/calls/{call_id}", s.authorized(read, s.handleGetCall())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/calls/{call_id}", s.authorized(write, s.handleCancelCall())).Methods(http.MethodDelete)
+	v1.Handle("/{project_id}/calls/{call_id}/retry", s.authorized(write, s.handleRetryCall())).Methods(http.MethodPost)
 
 	r.Handle("/webhooks/{token}", s.handleInvokeWebhook()).Methods(http.MethodPost)
 

@@ -21,6 +21,9 @@ type routeFields struct {
 	Format         *string             `json:"format"`
 	Config         map[string]string   `json:"config"`
 	Headers        map[string][]string `json:"headers"`
+	CallbackURL    *string             `json:"callback_url"`
+	RecordSync     *bool               `json:"record_sync"`
+	MaxAttempts    *int                `json:"max_attempts"`
 }
 
 type createRouteRequest struct {
@@ -51,6 +54,9 @@ func (f *routeFields) applyTo(rt *picasso.Route) {
 	setIf(&rt.MaxConcurrency, f.MaxConcurrency)
 	setIf(&rt.Format, f.Format)
 	setIf(&rt.ForwardToken, f.ForwardToken)
+	setIf(&rt.CallbackURL, f.CallbackURL)
+	setIf(&rt.RecordSync, f.RecordSync)
+	setIf(&rt.MaxAttempts, f.MaxAttempts)
 	if f.IsPublic != nil {
 		rt.IsPublic = bool(*f.IsPublic)
 	}

@@ -44,6 +44,9 @@ type Config struct {
 	// Notifications is set when the deployment consumes the cloud's
 	// OpenStack notifications (the openstack trigger source).
 	Notifications bool
+	// MaxAsyncBodyBytes bounds the request body of an async call, which is
+	// stored with the call (413 beyond).
+	MaxAsyncBodyBytes int64
 }
 
 // Check is a named readiness probe of one dependency.
@@ -64,6 +67,10 @@ type Deps struct {
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
 	Checks     []Check
+	// Calls queues async calls; CallStore reads and changes their records
+	// for the calls API.
+	Calls     picasso.CallQueue
+	CallStore picasso.CallStore
 }
 
 // Server is the gateway's http.Handler plus the background work its route
@@ -82,6 +89,8 @@ type Server struct {
 	routes   *routeCache
 	locks    *keyedMutex
 	inflight chan struct{}
+	calls    picasso.CallQueue
+	records  picasso.CallStore
 	router   *mux.Router
 	handler  http.Handler
 }
@@ -104,6 +113,8 @@ func NewServer(cfg Config, deps Deps) *Server {
 		routes:   newRouteCache(deps.Store, cfg.RouteCacheRefresh),
 		locks:    newKeyedMutex(),
 		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
+		calls:    deps.Calls,
+		records:  deps.CallStore,
 	}
 	if s.triggers == nil {
 		s.triggers, _ = deps.Store.(picasso.TriggerStore)
@@ -131,6 +142,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = 2 * time.Second
+	}
+	if cfg.MaxAsyncBodyBytes <= 0 {
+		cfg.MaxAsyncBodyBytes = 256 << 10
 	}
 	if cfg.RouteCacheRefresh <= 0 {
 		cfg.RouteCacheRefresh = 500 * time.Millisecond

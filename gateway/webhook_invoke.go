@@ -51,7 +51,7 @@ func (s *Server) handleInvokeWebhook() http.Handler {
 			s.writeError(w, r, errWebhookNotFound)
 			return
 		}
-		s.call(w, r, entry, nil, false)
+		s.call(w, withTrigger(r, picasso.TriggerWebhook), entry, nil, false)
 	})
 }
 

@@ -198,14 +198,3 @@ func (d *DB) AddTriggerStatus(ctx context.Context, id string, delta picasso.Trig
 	_, err := d.db.ExecContext(ctx, query+` WHERE id = ?`, append(args, id)...)
 	return dbError(err)
 }
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xc0 == 0x80 {
-		n--
-	}
-	return s[:n]
-}

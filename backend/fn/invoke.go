@@ -13,17 +13,15 @@ import (
 
 // Headers of Fn's invocation protocol.
 const (
-	headerCallID     = "Fn-Call-Id"
-	headerInvokeType = "Fn-Invoke-Type"
-	headerRequestID  = "X-Openstack-Request-Id"
+	headerRequestID = "X-Openstack-Request-Id"
 )
 
 // maxErrorBody caps what the driver reads of an error answer to tell Fn's
 // own errors from a function's.
 const maxErrorBody = 4 << 10
 
-// Invoke runs the route through its HTTP trigger. Async routes are invoked
-// detached: Fn answers 202 at once and the call id is the result.
+// Invoke runs the route through its HTTP trigger, synchronously whatever
+// the route's type: Picasso's queue makes routes async.
 func (c *Client) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallResult, error) {
 	req, err := http.NewRequestWithContext(ctx, call.Method, c.urls.invoke(call.App.BackendName, call.Route.Path, call.RawQuery), call.Body)
 	if err != nil {
@@ -39,10 +37,6 @@ func (c *Client) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	if call.RequestID != "" {
 		req.Header.Set(headerRequestID, call.RequestID)
 	}
-	async := call.Route.Type == picasso.RouteAsync
-	if async {
-		req.Header.Set(headerInvokeType, "detached")
-	}
 
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -50,10 +44,6 @@ func (c *Client) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	}
 	if err := serviceError(req, resp); err != nil {
 		return nil, err
-	}
-	if async && resp.StatusCode == http.StatusAccepted {
-		resp.Body.Close()
-		return &picasso.CallResult{Status: resp.StatusCode, Header: resp.Header, Body: http.NoBody, CallID: resp.Header.Get(headerCallID)}, nil
 	}
 	// Fn does not keep route headers; like IronFunctions, the driver adds
 	// the first value of each to the function's answer.

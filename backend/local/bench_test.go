@@ -13,7 +13,6 @@ func BenchmarkInvokeHello(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer rt.Close(context.Background())
 	route := newRoute("/hello", "hello")
 	route.MaxConcurrency = 1000
 	b.RunParallel(func(pb *testing.PB) {

@@ -26,15 +26,16 @@
 //   - stdout: the response body, 200, with the route's headers (first value
 //     of each) and no Content-Type unless a route header sets one. Output
 //     beyond Options.MaxOutputBytes fails the call.
-//   - stderr: written to the log at warn level with the request id, never
-//     to the caller.
+//   - stderr: written to the log at warn level with the request id, and to
+//     the call's Log (the record of a queued call), never to the caller.
 //   - environment: nothing of the gateway's own (it holds secrets) but
 //     PATH=/usr/local/bin:/usr/bin:/bin, then METHOD, ROUTE, REQUEST_URL,
 //     HEADER_<NAME> for each request header (upper case, "-" → "_", values
 //     joined by a space), then the app config and the route config (keys
-//     upper case, "-" → "_"; the route wins), and last CALL_ID and
-//     HEADER_X_OPENSTACK_REQUEST_ID (the gateway's request id), which config
-//     cannot override. REQUEST_URL is Options.BaseURL + "/r/<backend app
+//     upper case, "-" → "_"; the route wins), and last CALL_ID (a queued
+//     call's id, from X-Picasso-Call-Id, or a fresh one), CALL_ATTEMPT (a
+//     queued call's attempt, from 1) and HEADER_X_OPENSTACK_REQUEST_ID (the
+//     gateway's request id), which config cannot override. REQUEST_URL is Options.BaseURL + "/r/<backend app
 //     name><route path>" plus the query; unlike IronFunctions' it keeps the
 //     colon after the scheme, and without a BaseURL it is a relative URL.
 //
@@ -61,12 +62,11 @@
 //
 // # Async routes
 //
-// A call to an async route reads its payload (up to
-// Options.MaxPayloadBytes), starts the run in the background with the
-// route's timeout, detached from the caller's request, and answers 202
-// with a call id. The outcome is only logged, with that call id, as with
-// IronFunctions. Options.MaxAsync bounds the background runs in flight;
-// beyond it calls fail with EUNAVAILABLE. Close waits for them.
+// The runtime runs every call synchronously, whatever the route's type:
+// Picasso makes a route async with its own durable queue (package
+// execution), whose workers call the runtime as they would for a sync
+// route. The function's stderr goes to the call's Log, when it has one,
+// as well as to the gateway's log.
 //
 // # State
 //

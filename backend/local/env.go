@@ -35,6 +35,9 @@ func (rt *Runtime) functionEnv(call *picasso.Call, callID, requestID string) []s
 		env[envName(k)] = v
 	}
 	env["CALL_ID"] = callID
+	if attempt := call.Header.Get(picasso.HeaderCallAttempt); attempt != "" {
+		env["CALL_ATTEMPT"] = attempt // a queued call's attempt, for idempotent functions
+	}
 	env["HEADER_"+envName(requestIDHeader)] = requestID
 
 	list := make([]string, 0, len(env))

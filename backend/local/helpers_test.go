@@ -57,13 +57,6 @@ func newRuntime(t *testing.T, opts Options) (*Runtime, *logBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := rt.Close(ctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
 	return rt, logs
 }
 

@@ -31,6 +31,7 @@ type run struct {
 	limit     int // max_concurrency
 	callID    string
 	requestID string
+	log       io.Writer // receives stderr; nil: only the gateway's log does
 }
 
 // execute waits for a slot of the route, then runs the function and
@@ -101,6 +102,9 @@ func (rt *Runtime) runProcess(ctx context.Context, r *run) ([]byte, error) {
 		stopped = picasso.Errorf(picasso.EBADGATEWAY, "Function output too large: the limit is %d bytes, request id %s", rt.maxOutput, r.requestID)
 	}
 
+	if stderr.Len() > 0 && r.log != nil {
+		r.log.Write(stderr.Bytes())
+	}
 	if stderr.Len() > 0 {
 		rt.log.Warn("function stderr", "request_id", r.requestID, "call_id", r.callID,
 			"app", r.key.app, "route", r.key.path, "stderr", stderr.String(), "truncated", stderr.truncated)

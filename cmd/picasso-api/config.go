@@ -51,6 +51,8 @@ type config struct {
 	IdleTimeout         time.Duration
 	DrainTimeout        time.Duration
 	MetricsAddr         string
+
+	Executions executionConfig
 }
 
 // Modes of authentication and kinds of backend.
@@ -185,6 +187,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	e.String(&c.MetricsAddr, "metrics-addr", "PICASSO_METRICS_ADDR", "", "serve /metrics on this separate address as well, e.g. 127.0.0.1:9101")
 
+	c.Executions.register(e)
+
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -266,7 +270,7 @@ func (c *config) complete() error {
 	case c.TokenCacheTTL < 0:
 		return errors.New("invalid --token-cache-ttl: must not be negative")
 	}
-	return nil
+	return c.Executions.check()
 }
 
 func (c *config) completeBackend() error {

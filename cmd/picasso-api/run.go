@@ -84,6 +84,7 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 	cacheCtx, stopCache := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopCache()
 	go gw.Run(cacheCtx)
+	stopWorker := deps.executions.start()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
@@ -104,6 +105,9 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 		srv.Close()
 		return fmt.Errorf("drain timeout of %s reached with requests still running", cfg.DrainTimeout)
 	}
+	// Calls still running when the drain ends are left to their leases:
+	// another replica runs them again.
+	stopWorker(drainCtx)
 	logger.Info("stopped")
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 type dependencies struct {
 	gateway       gateway.Deps
 	gatewayConfig gateway.Config
+	executions    *executions
 	closers       []func(context.Context) error
 }
 
@@ -49,6 +50,7 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		MaxBodyBytes:        cfg.MaxBodyBytes,
 		MaxInFlightCalls:    cfg.MaxInFlightCalls,
 		InvokeTimeoutMargin: cfg.InvokeTimeoutMargin,
+		MaxAsyncBodyBytes:   cfg.Executions.AsyncMaxBodyBytes,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
@@ -73,9 +75,12 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		}
 	}
 
+	d.executions = newExecutions(cfg, db, backend, logger)
 	d.gateway = gateway.Deps{
 		Store:      db,
 		Backend:    backend,
+		Calls:      d.executions.enqueuer,
+		CallStore:  db,
 		Logger:     logger,
 		Registerer: registry,
 		Gatherer:   registry,
@@ -117,7 +122,7 @@ func newBackend(cfg *config, logger *slog.Logger) (picasso.Backend, func(context
 		if err != nil {
 			return nil, nil, fmt.Errorf("invalid --functions-dir: %w", err)
 		}
-		return rt, rt.Close, nil
+		return rt, nil, nil
 	}
 }
 
