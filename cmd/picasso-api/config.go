@@ -53,6 +53,7 @@ type config struct {
 	MetricsAddr         string
 
 	Executions executionConfig
+	Triggers   triggerConfig
 }
 
 // Modes of authentication and kinds of backend.
@@ -188,6 +189,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.String(&c.MetricsAddr, "metrics-addr", "PICASSO_METRICS_ADDR", "", "serve /metrics on this separate address as well, e.g. 127.0.0.1:9101")
 
 	c.Executions.register(e)
+	c.Triggers.register(e)
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -270,7 +272,10 @@ func (c *config) complete() error {
 	case c.TokenCacheTTL < 0:
 		return errors.New("invalid --token-cache-ttl: must not be negative")
 	}
-	return c.Executions.check()
+	if err := c.Executions.check(); err != nil {
+		return err
+	}
+	return c.Triggers.check()
 }
 
 func (c *config) completeBackend() error {

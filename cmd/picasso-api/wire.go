@@ -27,6 +27,7 @@ type dependencies struct {
 	gateway       gateway.Deps
 	gatewayConfig gateway.Config
 	executions    *executions
+	triggers      *triggers
 	closers       []func(context.Context) error
 }
 
@@ -76,6 +77,13 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	}
 
 	d.executions = newExecutions(cfg, db, backend, logger)
+	var brokers gatewayTriggerConfig
+	d.triggers, err = newTriggers(cfg, db, d.executions.enqueuer, logger, registry, &brokers)
+	if err != nil {
+		d.close(logger)
+		return nil, err
+	}
+	d.gatewayConfig.EventBrokers, d.gatewayConfig.Notifications = brokers.brokers, brokers.notifications
 	d.gateway = gateway.Deps{
 		Store:      db,
 		Backend:    backend,
