@@ -31,6 +31,9 @@ go test -count=1 ./...
 
 step "go test -race (concurrent packages)"
 go test -count=1 -race ./gateway/... ./keystone/... ./backend/local/... ./backend/ironfunctions/...
+# The trigger consumers are concurrent too; their broker-restart tests
+# already ran above and boot private brokers, so they are skipped here.
+go test -count=1 -race -skip 'RestartLosesNothing' ./trigger/... ./amqp/... ./nats/...
 
 step "fuzz (${FUZZTIME} each)"
 while read -r pkg target; do

@@ -199,3 +199,20 @@ func TestAMQPRestartLosesNothing(t *testing.T) {
 	}
 	wantEveryMessageOnce(t, f, n)
 }
+
+func TestAMQPReplicasShareTheQueue(t *testing.T) {
+	url := brokertest.AMQPURL(t)
+	f := newFixture(t, Config{Brokers: map[string]Broker{"bus": amqpBroker(t, url)}, Prefetch: 2, Workers: 2})
+	queue := tenantQueue(t, url, projectA)
+	f.trigger(projectA, false, picasso.TriggerSource{Type: picasso.SourceAMQP, Broker: "bus", Queue: queue},
+		picasso.TriggerFilter{})
+	f.start(f.queue)
+	f.start(f.queue) // a second replica: competing consumers on one queue
+	brokertest.WaitQueue(t, url, queue, 2)
+	ch := brokertest.AMQPChannel(t, url)
+	const n = 30
+	for i := range n {
+		publish(t, ch, "", queue, fmt.Sprint("m", i), []byte(fmt.Sprintf(`{"i":%d}`, i)))
+	}
+	wantEveryMessageOnce(t, f, n)
+}
