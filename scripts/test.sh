@@ -12,6 +12,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "services"
 scripts/mariadb.sh
+scripts/brokers.sh
 scripts/keystone.sh start
 eval "$(scripts/keystone.sh env)"
 
