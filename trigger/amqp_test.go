@@ -216,3 +216,8 @@ func TestAMQPReplicasShareTheQueue(t *testing.T) {
 	}
 	wantEveryMessageOnce(t, f, n)
 }
+
+func amqpPublishing(id string) amqp091.Publishing {
+	return amqp091.Publishing{MessageId: id, ContentType: "application/json", DeliveryMode: amqp091.Persistent,
+		Body: []byte(`{"kind":"order","id":"` + id + `"}`)}
+}

@@ -148,3 +148,11 @@ func (q *blockingQueue) Enqueue(ctx context.Context, rec *picasso.CallRecord) (*
 	})
 	return call, created, err
 }
+
+func amqpBrokerB(b *testing.B, url string) Broker {
+	src, err := amqp.New("bus", url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return Broker{Type: picasso.SourceAMQP, Source: src}
+}
