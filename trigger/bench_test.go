@@ -16,7 +16,7 @@ import (
 
 // benchWorkers is the consumer's concurrency in the benchmark: enough to
 // keep MariaDB's commits overlapping, the default of --trigger-workers.
-var benchWorkers = 8
+const benchWorkers = 8
 
 // countingQueue counts the calls its queue created.
 type countingQueue struct {

@@ -186,3 +186,34 @@ func wantEveryMessageOnce(t *testing.T, f *fixture, n int) {
 		t.Fatalf("%d of %d messages made a call", len(seen), n)
 	}
 }
+
+func TestNATSCoreSubjectBecomesACall(t *testing.T) {
+	url := brokertest.NATSURL(t)
+	f := newFixture(t, Config{Brokers: map[string]Broker{"bus": natsBroker(t, url)}})
+	subject := brokertest.Unique(picasso.TenantBrokerPrefix(projectA) + "core")
+	tr := f.trigger(projectA, false, picasso.TriggerSource{Type: picasso.SourceNATS, Broker: "bus", Subject: subject},
+		picasso.TriggerFilter{})
+	f.start(f.queue)
+	nc, err := natsgo.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	// Core NATS keeps nothing for absent subscribers: publish until the
+	// trigger's queue subscription has received one.
+	for end := time.Now().Add(20 * time.Second); len(f.queue.Calls()) == 0; time.Sleep(50 * time.Millisecond) {
+		msg := natsgo.NewMsg(subject)
+		msg.Header.Set(natsgo.MsgIdHdr, "core-1")
+		msg.Data = []byte(`{"core":true}`)
+		if err := nc.PublishMsg(msg); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(end) {
+			t.Fatal("no call from the core subject")
+		}
+	}
+	f.status(tr, func(s picasso.TriggerStatus) bool { return s.CallsCreated == 1 })
+	if calls := f.queue.Calls(); len(calls) != 1 || event(t, calls[0])["message_id"] != "core-1" {
+		t.Fatalf("calls %+v", calls)
+	}
+}
