@@ -123,8 +123,6 @@ type EventMessage struct {
 	ContentType string
 	Timestamp   time.Time
 	Body        []byte
-	// Redelivered is the broker's hint that this may be a second delivery.
-	Redelivered bool
 }
 
 // EventHandler decides about one message. nil: the message is done and is
@@ -170,7 +168,6 @@ type EventSubscription struct {
 // ctx ends. Errors never carry the broker's credentials.
 type EventSource interface {
 	Consume(ctx context.Context, sub EventSubscription, handle EventHandler) error
-	Close() error
 }
 
 // Bounds of trigger fields.

@@ -51,9 +51,6 @@ func New(name, rawURL string, logger *slog.Logger) (*Source, error) {
 	return &Source{name: name, url: rawURL, secret: pw, logger: logger, backoff: backoff.Default}, nil
 }
 
-// Close releases nothing: connections belong to consumers.
-func (s *Source) Close() error { return nil }
-
 // scrub turns a client error into one safe to show: the broker's name
 // instead of its URL, and never its password.
 func (s *Source) scrub(err error, doing string) error {
@@ -203,6 +200,5 @@ func message(d *amqp091.Delivery) *picasso.EventMessage {
 		ContentType: d.ContentType,
 		Timestamp:   d.Timestamp,
 		Body:        d.Body,
-		Redelivered: d.Redelivered,
 	}
 }

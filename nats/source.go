@@ -56,9 +56,6 @@ func New(name, rawURL string, logger *slog.Logger) (*Source, error) {
 	return &Source{name: name, url: rawURL, secret: secret, logger: logger, backoff: backoff.Default}, nil
 }
 
-// Close releases nothing: connections belong to consumers.
-func (s *Source) Close() error { return nil }
-
 func (s *Source) scrub(err error, doing string) error {
 	msg := err.Error()
 	if s.secret != "" {
@@ -216,7 +213,7 @@ func streamMessage(stream string, m jetstream.Msg) *picasso.EventMessage {
 	msg := &picasso.EventMessage{Subject: m.Subject(), Body: m.Data(), ContentType: m.Headers().Get("Content-Type")}
 	msg.ID = m.Headers().Get(natsgo.MsgIdHdr)
 	if meta, err := m.Metadata(); err == nil {
-		msg.Timestamp, msg.Redelivered = meta.Timestamp, meta.NumDelivered > 1
+		msg.Timestamp = meta.Timestamp
 		if msg.ID == "" {
 			// The stream sequence is the message's identity in the stream,
 			// the same on every redelivery.

@@ -27,18 +27,20 @@ type notificationEvent struct {
 // messageEvent is the body of a call made for an AMQP or NATS message:
 // the message itself (JSON) as data, with where it came from.
 type messageEvent struct {
-	Source     picasso.TriggerSourceType `json:"source"`
-	Trigger    triggerRef                `json:"trigger"`
-	MessageID  string                    `json:"message_id"`
-	Exchange   string                    `json:"exchange,omitempty"`
-	RoutingKey string                    `json:"routing_key,omitempty"`
-	Subject    string                    `json:"subject,omitempty"`
-	Timestamp  string                    `json:"timestamp,omitempty"`
-	Data       json.RawMessage           `json:"data"`
+	Source      picasso.TriggerSourceType `json:"source"`
+	Trigger     triggerRef                `json:"trigger"`
+	MessageID   string                    `json:"message_id"`
+	Exchange    string                    `json:"exchange,omitempty"`
+	RoutingKey  string                    `json:"routing_key,omitempty"`
+	Subject     string                    `json:"subject,omitempty"`
+	ContentType string                    `json:"content_type,omitempty"`
+	Timestamp   string                    `json:"timestamp,omitempty"`
+	Data        json.RawMessage           `json:"data"`
 }
 
 func newMessageEvent(t *picasso.Trigger, msg *picasso.EventMessage, id string) messageEvent {
-	ev := messageEvent{Source: t.Source.Type, Trigger: triggerRef{t.ID, t.Name}, MessageID: id, Data: msg.Body}
+	ev := messageEvent{Source: t.Source.Type, Trigger: triggerRef{t.ID, t.Name}, MessageID: id,
+		ContentType: msg.ContentType, Data: msg.Body}
 	if t.Source.Type == picasso.SourceAMQP {
 		ev.Exchange, ev.RoutingKey = msg.Exchange, msg.Subject
 	} else {

@@ -92,7 +92,15 @@ func TestOpenStackNotificationsReachTheirProjectOnly(t *testing.T) {
 	envelope, _ := json.Marshal(map[string]string{"oslo.version": "2.0", "oslo.message": string(inner)})
 	publish(t, brokertest.AMQPChannel(t, url), exchange, topic+".info", "", envelope)
 
+	// Garbage on the bus is dead-lettered, not retried.
+	publish(t, brokertest.AMQPChannel(t, url), exchange, topic+".error", "", []byte(`{"oslo.version": "2.0", "oslo.message": "{not json"}`))
+
 	f.status(trAdmin, func(s picasso.TriggerStatus) bool { return s.CallsCreated == 5 })
+	for end := time.Now().Add(20 * time.Second); brokertest.QueueState(t, url, queue+amqp.DeadLetterSuffix).Messages != 1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the undecodable notification was not dead-lettered")
+		}
+	}
 	byTrigger := map[string][]map[string]any{}
 	for _, c := range f.queue.Calls() {
 		if strings.Contains(string(c.Request.Body), "SECRET-TOKEN") || strings.Contains(string(c.Request.Body), "catalog") {
