@@ -24,9 +24,10 @@ import (
 	"github.com/picasso-faas/picasso/internal/backoff"
 )
 
-// AckWait is how long JetStream waits for an acknowledgement before it
-// redelivers; recording a call takes milliseconds.
-const AckWait = 30 * time.Second
+// DefaultAckWait is how long JetStream waits for an acknowledgement
+// before it redelivers, e.g. after a replica died holding a message;
+// recording a call takes milliseconds.
+const DefaultAckWait = 30 * time.Second
 
 // Source is one NATS server (or cluster) of the operator's configuration.
 type Source struct {
@@ -35,6 +36,8 @@ type Source struct {
 	secret  string
 	logger  *slog.Logger
 	backoff backoff.Policy
+	// AckWait is the durable consumers' AckWait (DefaultAckWait).
+	AckWait time.Duration
 }
 
 var _ picasso.EventSource = (*Source)(nil)
@@ -53,7 +56,8 @@ func New(name, rawURL string, logger *slog.Logger) (*Source, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Source{name: name, url: rawURL, secret: secret, logger: logger, backoff: backoff.Default}, nil
+	return &Source{name: name, url: rawURL, secret: secret, logger: logger, backoff: backoff.Default,
+		AckWait: DefaultAckWait}, nil
 }
 
 func (s *Source) scrub(err error, doing string) error {
@@ -150,7 +154,7 @@ func (s *Source) subscribe(ctx context.Context, nc *natsgo.Conn, sub picasso.Eve
 		Durable:       sub.Durable,
 		FilterSubject: sub.Subject,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       AckWait,
+		AckWait:       s.AckWait,
 		MaxAckPending: max(sub.Prefetch, 1),
 	})
 	if err != nil {

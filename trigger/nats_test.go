@@ -2,7 +2,9 @@ package trigger
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/internal/brokertest"
+	"github.com/picasso-faas/picasso/nats"
 )
 
 // natsStream names a stream and subject in the project's prefixes; the
@@ -215,5 +218,55 @@ func TestNATSCoreSubjectBecomesACall(t *testing.T) {
 	f.status(tr, func(s picasso.TriggerStatus) bool { return s.CallsCreated == 1 })
 	if calls := f.queue.Calls(); len(calls) != 1 || event(t, calls[0])["message_id"] != "core-1" {
 		t.Fatalf("calls %+v", calls)
+	}
+}
+
+// hangingQueue records through next, then never returns from its first
+// call until released: the replica hangs (or died) holding the message,
+// without a negative acknowledgement.
+type hangingQueue struct {
+	next      picasso.CallQueue
+	committed chan struct{}
+	release   chan struct{}
+	once      sync.Once
+}
+
+func (q *hangingQueue) Enqueue(ctx context.Context, rec *picasso.CallRecord) (*picasso.CallRecord, bool, error) {
+	call, created, err := q.next.Enqueue(ctx, rec)
+	q.once.Do(func() {
+		close(q.committed)
+		<-q.release
+		err = errors.New("released")
+	})
+	return call, created, err
+}
+
+func TestNATSMessageOfADeadReplicaIsRedeliveredOnce(t *testing.T) {
+	url := brokertest.NATSURL(t)
+	src, err := nats.New("bus", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.AckWait = time.Second
+	f := newFixture(t, Config{Brokers: map[string]Broker{"bus": {Type: picasso.SourceNATS, Source: src}}})
+	stream, subject := natsStream(t, url, projectA)
+	tr := f.trigger(projectA, false, picasso.TriggerSource{Type: picasso.SourceNATS, Broker: "bus", Subject: subject,
+		Stream: stream}, picasso.TriggerFilter{})
+	dead := &hangingQueue{next: f.queue, committed: make(chan struct{}), release: make(chan struct{})}
+	f.start(dead)
+	t.Cleanup(func() { close(dead.release) }) // runs before the manager's stop
+	js := jsPublisher(t, url)
+	waitStream(t, js, stream)
+	publishJS(t, js, subject, "held", `{"n":1}`)
+	select {
+	case <-dead.committed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the call was never recorded")
+	}
+	// A second replica gets the message once its AckWait has passed.
+	f.start(f.queue)
+	f.status(tr, func(s picasso.TriggerStatus) bool { return s.MessagesReceived == 2 })
+	if calls := f.queue.Calls(); len(calls) != 1 {
+		t.Fatalf("%d calls, want 1", len(calls))
 	}
 }
