@@ -190,3 +190,9 @@ const (
 	HeaderCallbackURL = "X-Callback-Url"
 	HeaderIdempotency = "Idempotency-Key"
 )
+
+// CallbackKeys gives each project the HMAC key its callbacks are signed
+// with; ok is false when the operator configured no signing.
+type CallbackKeys interface {
+	CallbackKey(projectID string) (key string, ok bool)
+}

@@ -203,3 +203,30 @@ func (s *Server) handleRetryCall() http.Handler {
 		return nil
 	})
 }
+
+type callbackKeyResponse struct {
+	CallbackKey struct {
+		Key       string `json:"key"`
+		Algorithm string `json:"algorithm"`
+	} `json:"callback_key"`
+}
+
+// handleGetCallbackKey shows the project the key its callbacks are signed
+// with. It is a secret, so only those who may write get it.
+func (s *Server) handleGetCallbackKey() http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		var key string
+		ok := false
+		if s.cbKeys != nil {
+			key, ok = s.cbKeys.CallbackKey(mux.Vars(r)["project_id"])
+		}
+		if !ok {
+			return picasso.Errorf(picasso.ENOTFOUND, "Callbacks are not signed on this server")
+		}
+		var resp callbackKeyResponse
+		resp.CallbackKey.Key, resp.CallbackKey.Algorithm = key, "hmac-sha256"
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, resp)
+		return nil
+	})
+}

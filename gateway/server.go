@@ -71,6 +71,8 @@ type Deps struct {
 	// for the calls API.
 	Calls     picasso.CallQueue
 	CallStore picasso.CallStore
+	// CallbackKeys, when set, shows each project its callback signing key.
+	CallbackKeys picasso.CallbackKeys
 }
 
 // Server is the gateway's http.Handler plus the background work its route
@@ -91,6 +93,7 @@ type Server struct {
 	inflight chan struct{}
 	calls    picasso.CallQueue
 	records  picasso.CallStore
+	cbKeys   picasso.CallbackKeys
 	router   *mux.Router
 	handler  http.Handler
 }
@@ -115,6 +118,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
 		calls:    deps.Calls,
 		records:  deps.CallStore,
+		cbKeys:   deps.CallbackKeys,
 	}
 	if s.triggers == nil {
 		s.triggers, _ = deps.Store.(picasso.TriggerStore)

@@ -121,10 +121,6 @@ func newCallID(at time.Time) string {
 
 func nullIfEmpty(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
-var errTooManyWaiting = func(limit int) error {
-	return picasso.Errorf(picasso.ETOOMANY, "Project has %d calls waiting already; retry later", limit)
-}
-
 // InsertCall commits rec as a queued call; see picasso.CallStore.
 func (d *DB) InsertCall(ctx context.Context, rec *picasso.CallRecord, maxWaiting int) (*picasso.CallRecord, bool, error) {
 	if rec.IdempotencyKey != "" {
@@ -134,16 +130,8 @@ func (d *DB) InsertCall(ctx context.Context, rec *picasso.CallRecord, maxWaiting
 		}
 	}
 	if maxWaiting > 0 {
-		// Counted outside the insert, so racing enqueues may pass the cap
-		// by a few: the cap protects the queue, it is not a quota.
-		var waiting int
-		err := d.db.GetContext(ctx, &waiting, `SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE project_id = ? `+
-			`AND status IN ('queued', 'failed') LIMIT ?) AS waiting`, rec.ProjectID, maxWaiting)
-		if err != nil {
-			return nil, false, dbError(err)
-		}
-		if waiting >= maxWaiting {
-			return nil, false, errTooManyWaiting(maxWaiting)
+		if err := d.checkWaiting(ctx, rec.ProjectID, maxWaiting); err != nil {
+			return nil, false, err
 		}
 	}
 	c := *rec

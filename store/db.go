@@ -59,7 +59,8 @@ func (o *Options) setDefaults() {
 
 // DB is a picasso.Store over a database/sql pool.
 type DB struct {
-	db *sqlx.DB
+	db      *sqlx.DB
+	waiting waitingCounts
 }
 
 var _ picasso.Store = (*DB)(nil)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -29,7 +30,15 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 	if limit <= 0 {
 		return nil, nil
 	}
-	tx, err := d.db.BeginTxx(ctx, nil)
+	var opts *sql.TxOptions
+	if d.db.DriverName() == DriverMySQL {
+		// READ COMMITTED takes no gap locks: under REPEATABLE READ the
+		// locking read would lock the range of due_at it scanned, and
+		// enqueues (which insert into that range) would wait for every
+		// claim, or deadlock with it.
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := d.db.BeginTxx(ctx, opts)
 	if err != nil {
 		return nil, dbError(err)
 	}

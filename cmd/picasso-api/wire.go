@@ -76,7 +76,7 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		}
 	}
 
-	d.executions = newExecutions(cfg, db, backend, logger)
+	d.executions = newExecutions(cfg, db, backend, logger, registry)
 	var brokers gatewayTriggerConfig
 	d.triggers, err = newTriggers(cfg, db, d.executions.enqueuer, logger, registry, &brokers)
 	if err != nil {
@@ -85,13 +85,14 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	}
 	d.gatewayConfig.EventBrokers, d.gatewayConfig.Notifications = brokers.brokers, brokers.notifications
 	d.gateway = gateway.Deps{
-		Store:      db,
-		Backend:    backend,
-		Calls:      d.executions.enqueuer,
-		CallStore:  db,
-		Logger:     logger,
-		Registerer: registry,
-		Gatherer:   registry,
+		Store:        db,
+		Backend:      backend,
+		Calls:        d.executions.enqueuer,
+		CallStore:    db,
+		CallbackKeys: d.executions.keys,
+		Logger:       logger,
+		Registerer:   registry,
+		Gatherer:     registry,
 		Checks: []gateway.Check{
 			{Name: "database", Check: db.Ping},
 			{Name: "backend", Check: backend.Ping},
