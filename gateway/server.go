@@ -45,6 +45,11 @@ type Config struct {
 	// MaxSchedulesPerProject bounds how many schedules a project may have
 	// (default 100).
 	MaxSchedulesPerProject int
+	// EventBrokers are the brokers triggers may name, by name and type.
+	EventBrokers map[string]picasso.TriggerSourceType
+	// Notifications is set when the deployment consumes the cloud's
+	// OpenStack notifications (the openstack trigger source).
+	Notifications bool
 	// MaxAsyncBodyBytes bounds the request body of an async call, which is
 	// stored with the call (413 beyond).
 	MaxAsyncBodyBytes int64
@@ -58,7 +63,9 @@ type Check struct {
 
 // Deps are the gateway's collaborators, all behind domain interfaces.
 type Deps struct {
-	Store      picasso.Store
+	Store picasso.Store
+	// Triggers keeps triggers; nil uses Store when it implements it.
+	Triggers   picasso.TriggerStore
 	Backend    picasso.Backend
 	Auth       picasso.Authenticator
 	Policy     picasso.Authorizer
@@ -88,6 +95,7 @@ type Server struct {
 	cfg       Config
 	store     picasso.Store
 	schedules picasso.ScheduleStore
+	triggers  picasso.TriggerStore
 	clock     picasso.Clock
 	backend   picasso.Backend
 	auth      picasso.Authenticator
@@ -117,6 +125,7 @@ func NewServer(cfg Config, deps Deps) *Server {
 		cfg:       cfg,
 		store:     deps.Store,
 		schedules: deps.Schedules,
+		triggers:  deps.Triggers,
 		clock:     deps.Clock,
 		backend:   deps.Backend,
 		auth:      deps.Auth,
@@ -133,6 +142,9 @@ func NewServer(cfg Config, deps Deps) *Server {
 		cbKeys:    deps.CallbackKeys,
 		limits:    deps.Limits,
 		gate:      deps.Gate,
+	}
+	if s.triggers == nil {
+		s.triggers, _ = deps.Store.(picasso.TriggerStore)
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

@@ -68,6 +68,7 @@ type config struct {
 	ScheduleMinInterval    time.Duration
 	ScheduleScanPeriod     time.Duration
 	MaxSchedulesPerProject int
+	Triggers   triggerConfig
 }
 
 // Modes of authentication and kinds of backend.
@@ -219,6 +220,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	c.limitsConfig.flags(e)
 
 	c.Executions.register(e)
+	c.Triggers.register(e)
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -308,6 +310,9 @@ func (c *config) complete() error {
 		return errors.New("invalid --max-schedules-per-project: must be positive")
 	}
 	if err := c.Executions.check(); err != nil {
+		return err
+	}
+	if err := c.Triggers.check(); err != nil {
 		return err
 	}
 	return c.limitsConfig.complete()

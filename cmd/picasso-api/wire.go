@@ -30,6 +30,7 @@ type dependencies struct {
 	gatewayConfig gateway.Config
 	executions    *executions
 	scheduler     *scheduler
+	triggers      *triggers
 	closers       []func(context.Context) error
 	// startAttrs describe the backend in the start log: the local
 	// runtime's sandbox in force.
@@ -84,6 +85,13 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 
 	d.executions = newExecutions(cfg, db, backend, logger, registry)
 	d.scheduler = newScheduler(cfg, db, d.executions.enqueuer, logger, registry)
+	var brokers gatewayTriggerConfig
+	d.triggers, err = newTriggers(cfg, db, d.executions.enqueuer, logger, registry, &brokers)
+	if err != nil {
+		d.close(logger)
+		return nil, err
+	}
+	d.gatewayConfig.EventBrokers, d.gatewayConfig.Notifications = brokers.brokers, brokers.notifications
 	d.gateway = gateway.Deps{
 		Store:        db,
 		Backend:      backend,
