@@ -68,7 +68,7 @@ type config struct {
 	ScheduleMinInterval    time.Duration
 	ScheduleScanPeriod     time.Duration
 	MaxSchedulesPerProject int
-	Triggers   triggerConfig
+	Triggers               triggerConfig
 }
 
 // Modes of authentication and kinds of backend.
