@@ -9,7 +9,7 @@ import (
 func TestAppLifecycle(t *testing.T) {
 	eachDB(t, func(t *testing.T, h *harness) {
 		body := map[string]any{"app": map[string]any{"name": "orders", "description": "Order hooks", "config": map[string]string{"DB": "h1", "K": "v"}}}
-		created := h.do("POST", "/v1/"+projA+"/apps", "member-a", body).expect(t, 200).JSON(t)
+		created := h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", body).expect(t, 200).JSON(t)
 		if created["message"] != "App successfully created" {
 			t.Errorf("message = %v", created["message"])
 		}
@@ -27,31 +27,31 @@ func TestAppLifecycle(t *testing.T) {
 			t.Fatalf("backend has no app %s", backendName)
 		}
 
-		got := h.do("GET", "/v1/"+projA+"/apps/orders", "reader-a", nil).expect(t, 200).JSON(t)
+		got := h.do(t, "GET", "/v1/"+projA+"/apps/orders", "reader-a", nil).expect(t, 200).JSON(t)
 		if got["app"].(map[string]any)["id"] != app["id"] || got["message"] != "Successfully loaded app" {
 			t.Errorf("show = %v", got)
 		}
 
 		update := map[string]any{"description": "new", "config": map[string]string{"DB": "", "NEW": "x"}}
-		updated := h.do("PUT", "/v1/"+projA+"/apps/orders", "member-a", update).expect(t, 200).JSON(t)["app"].(map[string]any)
+		updated := h.do(t, "PUT", "/v1/"+projA+"/apps/orders", "member-a", update).expect(t, 200).JSON(t)["app"].(map[string]any)
 		config := updated["config"].(map[string]any)
 		if updated["description"] != "new" || config["NEW"] != "x" || config["K"] != "v" || config["DB"] != nil {
 			t.Errorf("updated app = %v", updated)
 		}
 
-		list := h.do("GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).JSON(t)
+		list := h.do(t, "GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).JSON(t)
 		if apps := list["apps"].([]any); len(apps) != 1 || list["message"] != "Successfully listed applications" {
 			t.Errorf("list = %v", list)
 		}
 
-		deleted := h.do("DELETE", "/v1/"+projA+"/apps/orders", "member-a", nil).expect(t, 200).JSON(t)
+		deleted := h.do(t, "DELETE", "/v1/"+projA+"/apps/orders", "member-a", nil).expect(t, 200).JSON(t)
 		if deleted["message"] != "App successfully deleted" {
 			t.Errorf("delete = %v", deleted)
 		}
 		if h.fake.HasApp(backendName) {
 			t.Errorf("backend app %s survived the delete", backendName)
 		}
-		h.do("GET", "/v1/"+projA+"/apps/orders", "reader-a", nil).expect(t, 404)
+		h.do(t, "GET", "/v1/"+projA+"/apps/orders", "reader-a", nil).expect(t, 404)
 	})
 }
 
@@ -83,14 +83,14 @@ func TestCreateAppRejectsBadInput(t *testing.T) {
 			if c.contentType != "" {
 				headers = []string{"Content-Type", c.contentType}
 			}
-			resp := h.do("POST", "/v1/"+projA+"/apps", "member-a", c.body, headers...)
+			resp := h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", c.body, headers...)
 			resp.expect(t, c.status)
 			if msg := resp.ErrorMessage(t); !strings.Contains(msg, c.message) {
 				t.Errorf("message %q does not mention %q", msg, c.message)
 			}
 		})
 	}
-	list := h.do("GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).JSON(t)
+	list := h.do(t, "GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).JSON(t)
 	if n := len(list["apps"].([]any)); n != 1 {
 		t.Errorf("%d apps after the rejected requests, want 1", n)
 	}
@@ -106,15 +106,15 @@ func TestSameLongNameInTwoProjects(t *testing.T) {
 		}
 		h.createRoute(projA, "member-a", name, map[string]any{"path": "/x", "image": "iron/a", "is_public": true})
 		h.createRoute(projB, "member-b", name, map[string]any{"path": "/x", "image": "iron/b", "is_public": true})
-		h.do("PUT", "/v1/"+projB+"/apps/"+name+"/routes/x", "member-b", map[string]any{"image": "iron/b2"}).expect(t, 200)
+		h.do(t, "PUT", "/v1/"+projB+"/apps/"+name+"/routes/x", "member-b", map[string]any{"image": "iron/b2"}).expect(t, 200)
 
-		ra := h.do("GET", "/v1/"+projA+"/apps/"+name+"/routes/x", "reader-a", nil).expect(t, 200).JSON(t)["route"].(map[string]any)
+		ra := h.do(t, "GET", "/v1/"+projA+"/apps/"+name+"/routes/x", "reader-a", nil).expect(t, 200).JSON(t)["route"].(map[string]any)
 		if ra["image"] != "iron/a" {
 			t.Errorf("project B's update reached project A's route: %v", ra)
 		}
-		h.do("DELETE", "/v1/"+projB+"/apps/"+name+"/routes/x", "member-b", nil).expect(t, 200)
-		h.do("DELETE", "/v1/"+projB+"/apps/"+name, "member-b", nil).expect(t, 200)
-		h.do("GET", "/v1/"+projA+"/apps/"+name, "reader-a", nil).expect(t, 200)
+		h.do(t, "DELETE", "/v1/"+projB+"/apps/"+name+"/routes/x", "member-b", nil).expect(t, 200)
+		h.do(t, "DELETE", "/v1/"+projB+"/apps/"+name, "member-b", nil).expect(t, 200)
+		h.do(t, "GET", "/v1/"+projA+"/apps/"+name, "reader-a", nil).expect(t, 200)
 		if !h.fake.HasApp(a["backend_name"].(string)) {
 			t.Error("project A's backend app disappeared with project B's")
 		}
@@ -124,12 +124,12 @@ func TestSameLongNameInTwoProjects(t *testing.T) {
 func TestAnotherProjectsAppIsNotFound(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))
 	h.createApp(projA, "member-a", "secret")
-	missing := h.do("GET", "/v1/"+projB+"/apps/nothing", "member-b", nil).expect(t, 404)
-	other := h.do("GET", "/v1/"+projB+"/apps/secret", "member-b", nil).expect(t, 404)
+	missing := h.do(t, "GET", "/v1/"+projB+"/apps/nothing", "member-b", nil).expect(t, 404)
+	other := h.do(t, "GET", "/v1/"+projB+"/apps/secret", "member-b", nil).expect(t, 404)
 	if missing.ErrorMessage(t) != strings.Replace(other.ErrorMessage(t), "secret", "nothing", 1) {
 		t.Errorf("messages differ: %q vs %q", missing.ErrorMessage(t), other.ErrorMessage(t))
 	}
-	if apps := h.do("GET", "/v1/"+projB+"/apps", "member-b", nil).expect(t, 200).JSON(t)["apps"].([]any); len(apps) != 0 {
+	if apps := h.do(t, "GET", "/v1/"+projB+"/apps", "member-b", nil).expect(t, 200).JSON(t)["apps"].([]any); len(apps) != 0 {
 		t.Errorf("project B lists %v", apps)
 	}
 }
@@ -145,7 +145,7 @@ func TestAppListPages(t *testing.T) {
 			if pages > 5 {
 				t.Fatal("pagination does not end")
 			}
-			list := h.do("GET", "/v1/"+projA+"/apps?limit=2&marker="+marker, "reader-a", nil).expect(t, 200).JSON(t)
+			list := h.do(t, "GET", "/v1/"+projA+"/apps?limit=2&marker="+marker, "reader-a", nil).expect(t, 200).JSON(t)
 			for _, a := range list["apps"].([]any) {
 				names = append(names, a.(map[string]any)["name"].(string))
 			}
@@ -158,8 +158,8 @@ func TestAppListPages(t *testing.T) {
 		if strings.Join(names, ",") != "app0,app1,app2,app3,app4" {
 			t.Errorf("pages gave %v", names)
 		}
-		h.do("GET", "/v1/"+projA+"/apps?limit=0", "reader-a", nil).expect(t, 400)
-		h.do("GET", "/v1/"+projA+"/apps?limit=abc", "reader-a", nil).expect(t, 400)
+		h.do(t, "GET", "/v1/"+projA+"/apps?limit=0", "reader-a", nil).expect(t, 400)
+		h.do(t, "GET", "/v1/"+projA+"/apps?limit=abc", "reader-a", nil).expect(t, 400)
 	})
 }
 
@@ -167,7 +167,7 @@ func TestDeleteAppWithRoutesIsRefused(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))
 	app := h.createApp(projA, "member-a", "busy")
 	h.createRoute(projA, "member-a", "busy", map[string]any{"path": "/r", "image": "iron/x"})
-	msg := h.do("DELETE", "/v1/"+projA+"/apps/busy", "member-a", nil).expect(t, 409).ErrorMessage(t)
+	msg := h.do(t, "DELETE", "/v1/"+projA+"/apps/busy", "member-a", nil).expect(t, 409).ErrorMessage(t)
 	if !strings.Contains(msg, "routes") {
 		t.Errorf("message %q does not explain the refusal", msg)
 	}
@@ -179,14 +179,14 @@ func TestDeleteAppWithRoutesIsRefused(t *testing.T) {
 func TestBackendFailureLeavesNothingHalfCreated(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))
 	h.fake.FailNext(1, 500)
-	h.do("POST", "/v1/"+projA+"/apps", "member-a", map[string]any{"app": map[string]any{"name": "half"}}).expect(t, 502)
-	h.do("GET", "/v1/"+projA+"/apps/half", "reader-a", nil).expect(t, 404)
+	h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", map[string]any{"app": map[string]any{"name": "half"}}).expect(t, 502)
+	h.do(t, "GET", "/v1/"+projA+"/apps/half", "reader-a", nil).expect(t, 404)
 
 	app := h.createApp(projA, "member-a", "half")
 	h.fake.SetDown(true)
-	h.do("POST", "/v1/"+projA+"/apps/half/routes", "member-a", map[string]any{"route": map[string]any{"path": "/r", "image": "iron/x"}}).expect(t, 502)
+	h.do(t, "POST", "/v1/"+projA+"/apps/half/routes", "member-a", map[string]any{"route": map[string]any{"path": "/r", "image": "iron/x"}}).expect(t, 502)
 	h.fake.SetDown(false)
-	h.do("GET", "/v1/"+projA+"/apps/half/routes/r", "reader-a", nil).expect(t, 404)
+	h.do(t, "GET", "/v1/"+projA+"/apps/half/routes/r", "reader-a", nil).expect(t, 404)
 	if routes := h.fake.RouteHeaders(app["backend_name"].(string), "/r"); routes != nil {
 		t.Errorf("backend kept a route: %v", routes)
 	}
