@@ -71,12 +71,12 @@ func TestAodhNotificationsReachTheFunction(t *testing.T) {
 		h.createRoute(projA, "member-a", "alarm-notifier-app",
 			map[string]any{"path": "/private", "image": "iron/hello", "type": "async"})
 		webhook := h.do(t, "POST", "/v1/"+projA+"/apps/alarm-notifier-app/routes/private/webhooks", "member-a", nil).
-			expect(t, 200).JSON(t)["webhook"].(map[string]any)
+			expect(t, 200).decode(t).webhook(t)
 
 		targets := map[string]struct{ url, route string }{
-			"public route": {public["public_url"].(string), "/hello"},
+			"public route": {public.PublicURL, "/hello"},
 			// Aodh posts the action URL as stored, per-action options included.
-			"webhook": {webhook["url"].(string) + "?aodh-alarm-ssl-verify=0", "/private"},
+			"webhook": {webhook.URL + "?aodh-alarm-ssl-verify=0", "/private"},
 		}
 		for targetName, target := range targets {
 			for bodyName, body := range aodhBodies {

@@ -9,44 +9,46 @@ import (
 func TestAppLifecycle(t *testing.T) {
 	eachDB(t, func(t *testing.T, h *harness) {
 		body := map[string]any{"app": map[string]any{"name": "orders", "description": "Order hooks", "config": map[string]string{"DB": "h1", "K": "v"}}}
-		created := h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", body).expect(t, 200).JSON(t)
-		if created["message"] != "App successfully created" {
-			t.Errorf("message = %v", created["message"])
+		resp := h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", body).expect(t, 200)
+		created := resp.decode(t)
+		if created.Message != "App successfully created" {
+			t.Errorf("message = %v", created.Message)
 		}
-		app := created["app"].(map[string]any)
+		fields := resp.fields(t, "app")
 		for _, field := range []string{"id", "name", "backend_name", "project_id", "description", "config", "created_at", "updated_at"} {
-			if _, ok := app[field]; !ok {
-				t.Errorf("app view lacks %q: %v", field, app)
+			if _, ok := fields[field]; !ok {
+				t.Errorf("app view lacks %q: %s", field, resp.Body)
 			}
 		}
-		if app["name"] != "orders" || app["project_id"] != projA || app["description"] != "Order hooks" {
-			t.Errorf("app view = %v", app)
+		app := created.app(t)
+		if app.Name != "orders" || app.ProjectID != projA || app.Description != "Order hooks" {
+			t.Errorf("app view = %+v", app)
 		}
-		backendName := app["backend_name"].(string)
+		backendName := app.BackendName
 		if !h.fake.HasApp(backendName) {
 			t.Fatalf("backend has no app %s", backendName)
 		}
 
-		got := h.do(t, "GET", "/v1/"+projA+"/apps/orders", "reader-a", nil).expect(t, 200).JSON(t)
-		if got["app"].(map[string]any)["id"] != app["id"] || got["message"] != "Successfully loaded app" {
-			t.Errorf("show = %v", got)
+		got := h.do(t, "GET", "/v1/"+projA+"/apps/orders", "reader-a", nil).expect(t, 200).decode(t)
+		if got.app(t).ID != app.ID || got.Message != "Successfully loaded app" {
+			t.Errorf("show = %+v", got)
 		}
 
 		update := map[string]any{"description": "new", "config": map[string]string{"DB": "", "NEW": "x"}}
-		updated := h.do(t, "PUT", "/v1/"+projA+"/apps/orders", "member-a", update).expect(t, 200).JSON(t)["app"].(map[string]any)
-		config := updated["config"].(map[string]any)
-		if updated["description"] != "new" || config["NEW"] != "x" || config["K"] != "v" || config["DB"] != nil {
+		updated := h.do(t, "PUT", "/v1/"+projA+"/apps/orders", "member-a", update).expect(t, 200).decode(t).app(t)
+		_, kept := updated.Config["DB"]
+		if updated.Description != "new" || updated.Config["NEW"] != "x" || updated.Config["K"] != "v" || kept {
 			t.Errorf("updated app = %v", updated)
 		}
 
-		list := h.do(t, "GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).JSON(t)
-		if apps := list["apps"].([]any); len(apps) != 1 || list["message"] != "Successfully listed applications" {
-			t.Errorf("list = %v", list)
+		list := h.do(t, "GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).decode(t)
+		if len(list.Apps) != 1 || list.Message != "Successfully listed applications" {
+			t.Errorf("list = %+v", list)
 		}
 
-		deleted := h.do(t, "DELETE", "/v1/"+projA+"/apps/orders", "member-a", nil).expect(t, 200).JSON(t)
-		if deleted["message"] != "App successfully deleted" {
-			t.Errorf("delete = %v", deleted)
+		deleted := h.do(t, "DELETE", "/v1/"+projA+"/apps/orders", "member-a", nil).expect(t, 200).decode(t)
+		if deleted.Message != "App successfully deleted" {
+			t.Errorf("delete = %+v", deleted)
 		}
 		if h.fake.HasApp(backendName) {
 			t.Errorf("backend app %s survived the delete", backendName)
@@ -90,8 +92,8 @@ func TestCreateAppRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
-	list := h.do(t, "GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).JSON(t)
-	if n := len(list["apps"].([]any)); n != 1 {
+	list := h.do(t, "GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).decode(t)
+	if n := len(list.Apps); n != 1 {
 		t.Errorf("%d apps after the rejected requests, want 1", n)
 	}
 }
@@ -101,21 +103,21 @@ func TestSameLongNameInTwoProjects(t *testing.T) {
 		name := "list_routes_from_existing_app" // 29 characters, collided in the original
 		a := h.createApp(projA, "member-a", name)
 		b := h.createApp(projB, "member-b", name)
-		if a["backend_name"] == b["backend_name"] {
-			t.Fatalf("both projects got backend app %v", a["backend_name"])
+		if a.BackendName == b.BackendName {
+			t.Fatalf("both projects got backend app %v", a.BackendName)
 		}
 		h.createRoute(projA, "member-a", name, map[string]any{"path": "/x", "image": "iron/a", "is_public": true})
 		h.createRoute(projB, "member-b", name, map[string]any{"path": "/x", "image": "iron/b", "is_public": true})
 		h.do(t, "PUT", "/v1/"+projB+"/apps/"+name+"/routes/x", "member-b", map[string]any{"image": "iron/b2"}).expect(t, 200)
 
-		ra := h.do(t, "GET", "/v1/"+projA+"/apps/"+name+"/routes/x", "reader-a", nil).expect(t, 200).JSON(t)["route"].(map[string]any)
-		if ra["image"] != "iron/a" {
+		ra := h.do(t, "GET", "/v1/"+projA+"/apps/"+name+"/routes/x", "reader-a", nil).expect(t, 200).decode(t).route(t)
+		if ra.Image != "iron/a" {
 			t.Errorf("project B's update reached project A's route: %v", ra)
 		}
 		h.do(t, "DELETE", "/v1/"+projB+"/apps/"+name+"/routes/x", "member-b", nil).expect(t, 200)
 		h.do(t, "DELETE", "/v1/"+projB+"/apps/"+name, "member-b", nil).expect(t, 200)
 		h.do(t, "GET", "/v1/"+projA+"/apps/"+name, "reader-a", nil).expect(t, 200)
-		if !h.fake.HasApp(a["backend_name"].(string)) {
+		if !h.fake.HasApp(a.BackendName) {
 			t.Error("project A's backend app disappeared with project B's")
 		}
 	})
@@ -129,7 +131,7 @@ func TestAnotherProjectsAppIsNotFound(t *testing.T) {
 	if missing.ErrorMessage(t) != strings.Replace(other.ErrorMessage(t), "secret", "nothing", 1) {
 		t.Errorf("messages differ: %q vs %q", missing.ErrorMessage(t), other.ErrorMessage(t))
 	}
-	if apps := h.do(t, "GET", "/v1/"+projB+"/apps", "member-b", nil).expect(t, 200).JSON(t)["apps"].([]any); len(apps) != 0 {
+	if apps := h.do(t, "GET", "/v1/"+projB+"/apps", "member-b", nil).expect(t, 200).decode(t).Apps; len(apps) != 0 {
 		t.Errorf("project B lists %v", apps)
 	}
 }
@@ -145,11 +147,11 @@ func TestAppListPages(t *testing.T) {
 			if pages > 5 {
 				t.Fatal("pagination does not end")
 			}
-			list := h.do(t, "GET", "/v1/"+projA+"/apps?limit=2&marker="+marker, "reader-a", nil).expect(t, 200).JSON(t)
-			for _, a := range list["apps"].([]any) {
-				names = append(names, a.(map[string]any)["name"].(string))
+			list := h.do(t, "GET", "/v1/"+projA+"/apps?limit=2&marker="+marker, "reader-a", nil).expect(t, 200).decode(t)
+			for _, a := range list.Apps {
+				names = append(names, a.Name)
 			}
-			next, _ := list["next_marker"].(string)
+			next := list.NextMarker
 			if next == "" {
 				break
 			}
@@ -171,7 +173,7 @@ func TestDeleteAppWithRoutesIsRefused(t *testing.T) {
 	if !strings.Contains(msg, "routes") {
 		t.Errorf("message %q does not explain the refusal", msg)
 	}
-	if !h.fake.HasApp(app["backend_name"].(string)) {
+	if !h.fake.HasApp(app.BackendName) {
 		t.Error("backend app deleted although the delete was refused")
 	}
 }
@@ -187,7 +189,7 @@ func TestBackendFailureLeavesNothingHalfCreated(t *testing.T) {
 	h.do(t, "POST", "/v1/"+projA+"/apps/half/routes", "member-a", map[string]any{"route": map[string]any{"path": "/r", "image": "iron/x"}}).expect(t, 502)
 	h.fake.SetDown(false)
 	h.do(t, "GET", "/v1/"+projA+"/apps/half/routes/r", "reader-a", nil).expect(t, 404)
-	if routes := h.fake.RouteHeaders(app["backend_name"].(string), "/r"); routes != nil {
+	if routes := h.fake.RouteHeaders(app.BackendName, "/r"); routes != nil {
 		t.Errorf("backend kept a route: %v", routes)
 	}
 	// Once the backend is back, the same requests succeed.

@@ -26,7 +26,7 @@ func TestErrorsGoThroughTheStatusMap(t *testing.T) {
 	f := newWebhookFixture(h)
 	signed := f.createWebhook(f.base, map[string]any{"webhook": map[string]any{"signed": true}})
 	signedToken := strings.TrimPrefix(f.webhookPath(signed), "/webhooks/")
-	signedID, _ := signed["id"].(string)
+	signedID := signed.ID
 
 	statuses := gateway.StatusMap()
 	mapped := map[int]bool{}

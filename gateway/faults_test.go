@@ -108,7 +108,7 @@ func TestBackendFaults(t *testing.T) {
 	h, link := newLinkedHarness(t, sqliteURI(t))
 	app := h.createApp(projA, "member-a", "f")
 	h.createRoute(projA, "member-a", "f", map[string]any{"path": "/ok", "image": "iron/echo", "timeout": 1, "is_public": true})
-	public := "/r/" + app["backend_name"].(string) + "/ok"
+	public := "/r/" + app.BackendName + "/ok"
 	private := "/r/" + projA + "/f/ok"
 	h.do(t, "POST", public, "", jsonBody("warm")).expect(t, http.StatusOK)
 
@@ -174,7 +174,7 @@ func TestBackendResetMidResponse(t *testing.T) {
 	app := h.createApp(projA, "member-a", "f")
 	h.createRoute(projA, "member-a", "f", map[string]any{"path": "/ok", "image": "iron/echo", "timeout": 1, "is_public": true})
 	link.set(resetMidBody)
-	req, err := http.NewRequest("POST", h.url+"/r/"+app["backend_name"].(string)+"/ok", strings.NewReader("x"))
+	req, err := http.NewRequest("POST", h.url+"/r/"+app.BackendName+"/ok", strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestBackendResetMidResponse(t *testing.T) {
 		t.Errorf("a cut-short answer reached the caller as a complete 200: %q", body)
 	}
 	link.set(passThrough)
-	h.do(t, "POST", "/r/"+app["backend_name"].(string)+"/ok", "", jsonBody("x")).expect(t, http.StatusOK)
+	h.do(t, "POST", "/r/"+app.BackendName+"/ok", "", jsonBody("x")).expect(t, http.StatusOK)
 }
 
 // TestKeystoneFaults puts a faultyLink in front of the shared Keystone
@@ -212,7 +212,7 @@ func TestKeystoneFaults(t *testing.T) {
 	h := newHarness(t, sqliteURI(t), withKeystone(newKeystoneValidator(t, opts)))
 	app := h.createApp(project.ID, token, "k")
 	h.createRoute(project.ID, token, "k", map[string]any{"path": "/ok", "image": "iron/echo", "is_public": true})
-	public := "/r/" + app["backend_name"].(string) + "/ok"
+	public := "/r/" + app.BackendName + "/ok"
 	private := "/r/" + project.ID + "/k/ok"
 
 	bound := opts.Timeout + faultSlack
@@ -266,7 +266,7 @@ func TestDatabaseStopAndRestart(t *testing.T) {
 	h := newHarness(t, db.CreateDatabase("picasso"))
 	app := h.createApp(projA, "member-a", "d")
 	h.createRoute(projA, "member-a", "d", map[string]any{"path": "/ok", "image": "iron/echo", "is_public": true})
-	public := "/r/" + app["backend_name"].(string) + "/ok"
+	public := "/r/" + app.BackendName + "/ok"
 	private := "/r/" + projA + "/d/ok"
 	const bound = 6 * time.Second // the driver's dial timeout (5 s) and then some
 

@@ -133,12 +133,11 @@ func (r *response) JSON(t *testing.T) map[string]any {
 // ErrorMessage returns error.message of an error envelope.
 func (r *response) ErrorMessage(t *testing.T) string {
 	t.Helper()
-	e, ok := r.JSON(t)["error"].(map[string]any)
-	if !ok {
+	a := r.decode(t)
+	if a.Error == nil {
 		t.Fatalf("no error envelope: %s", r.Body)
 	}
-	msg, _ := e["message"].(string)
-	return msg
+	return a.Error.Message
 }
 
 // try sends one request and reads the whole answer, reporting a
@@ -225,16 +224,16 @@ func (r *response) expect(t *testing.T, status int) *response {
 	return r
 }
 
-func (h *harness) createApp(project, token, name string) map[string]any {
+func (h *harness) createApp(project, token, name string) *appJSON {
 	h.t.Helper()
 	body := map[string]any{"app": map[string]any{"name": name}}
-	return h.do(h.t, "POST", "/v1/"+project+"/apps", token, body).expect(h.t, 200).JSON(h.t)["app"].(map[string]any)
+	return h.do(h.t, "POST", "/v1/"+project+"/apps", token, body).expect(h.t, 200).decode(h.t).app(h.t)
 }
 
-func (h *harness) createRoute(project, token, app string, route map[string]any) map[string]any {
+func (h *harness) createRoute(project, token, app string, route map[string]any) *routeJSON {
 	h.t.Helper()
 	body := map[string]any{"route": route}
-	return h.do(h.t, "POST", "/v1/"+project+"/apps/"+app+"/routes", token, body).expect(h.t, 200).JSON(h.t)["route"].(map[string]any)
+	return h.do(h.t, "POST", "/v1/"+project+"/apps/"+app+"/routes", token, body).expect(h.t, 200).decode(h.t).route(h.t)
 }
 
 // syncBuffer collects log output written from several goroutines.

@@ -23,7 +23,7 @@ import (
 func hostileFixture(h *harness) string {
 	app := h.createApp(projA, "member-a", "svc")
 	h.createRoute(projA, "member-a", "svc", map[string]any{"path": "/ok", "image": "iron/echo", "is_public": true})
-	return "/r/" + app["backend_name"].(string) + "/ok"
+	return "/r/" + app.BackendName + "/ok"
 }
 
 // Bodies every JSON endpoint must refuse with a 4xx JSON error.
@@ -226,9 +226,9 @@ func TestSQLInjectionIsInert(t *testing.T) {
 			h.do(t, "POST", public+"/"+esc(s), "", jsonBody("x")).expectError(t, 404)
 			h.do(t, "GET", "/v1/"+projA+"/apps?limit="+url.QueryEscape(s), "member-a", nil).expectError(t, 400)
 			// A marker is a value to compare, never SQL: A's list is A's.
-			list := h.do(t, "GET", "/v1/"+projA+"/apps?marker="+url.QueryEscape(s), "member-a", nil).expect(t, 200).JSON(t)
-			for _, a := range list["apps"].([]any) {
-				if p := a.(map[string]any)["project_id"]; p != projA {
+			list := h.do(t, "GET", "/v1/"+projA+"/apps?marker="+url.QueryEscape(s), "member-a", nil).expect(t, 200).decode(t)
+			for _, a := range list.Apps {
+				if p := a.ProjectID; p != projA {
 					t.Errorf("marker %q listed an app of project %v", s, p)
 				}
 			}
@@ -239,15 +239,15 @@ func TestSQLInjectionIsInert(t *testing.T) {
 		// In free-text fields they are data, kept byte for byte.
 		for i, s := range injections {
 			h.do(t, "PUT", "/v1/"+projA+"/apps/svc", "member-a", jsonBody(`{"description":"`+jsonEscape(s)+`","config":{"K`+string(rune('a'+i))+`":"`+jsonEscape(s)+`"}}`)).expect(t, 200)
-			got := h.do(t, "GET", "/v1/"+projA+"/apps/svc", "member-a", nil).expect(t, 200).JSON(t)["app"].(map[string]any)
-			if got["description"] != s || got["config"].(map[string]any)["K"+string(rune('a'+i))] != s {
+			got := h.do(t, "GET", "/v1/"+projA+"/apps/svc", "member-a", nil).expect(t, 200).decode(t).app(t)
+			if got.Description != s || got.Config["K"+string(rune('a'+i))] != s {
 				t.Errorf("stored %q as %v", s, got)
 			}
 			image := strings.ReplaceAll(s, " ", "/**/")
 			h.do(t, "PUT", "/v1/"+projA+"/apps/svc/routes/ok", "member-a", jsonBody(`{"image":"`+jsonEscape(image)+`"}`)).expect(t, 200)
-			rt := h.do(t, "GET", "/v1/"+projA+"/apps/svc/routes/ok", "member-a", nil).expect(t, 200).JSON(t)["route"].(map[string]any)
-			if rt["image"] != image {
-				t.Errorf("stored image %q as %v", image, rt["image"])
+			rt := h.do(t, "GET", "/v1/"+projA+"/apps/svc/routes/ok", "member-a", nil).expect(t, 200).decode(t).route(t)
+			if rt.Image != image {
+				t.Errorf("stored image %q as %v", image, rt.Image)
 			}
 		}
 		apps, err := h.db.ListAllApps(context.Background(), picasso.Page{Limit: 10})

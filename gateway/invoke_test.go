@@ -20,7 +20,7 @@ func publicAndPrivate(h *harness) string {
 	app := h.createApp(projA, "member-a", "fns")
 	h.createRoute(projA, "member-a", "fns", map[string]any{"path": "/pub", "image": "iron/echo", "is_public": true})
 	h.createRoute(projA, "member-a", "fns", map[string]any{"path": "/priv/x", "image": "iron/echo", "headers": map[string][]string{"X-Route": {"r1"}}})
-	return app["backend_name"].(string)
+	return app.BackendName
 }
 
 func TestPrivateCallIsAFaithfulProxy(t *testing.T) {
@@ -157,7 +157,7 @@ func TestAsyncCallReturnsCallID(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))
 	app := h.createApp(projA, "member-a", "a")
 	h.createRoute(projA, "member-a", "a", map[string]any{"path": "/bg", "image": "iron/echo", "type": "async", "is_public": true})
-	body := h.do(t, "POST", "/r/"+app["backend_name"].(string)+"/bg", "", "x").expect(t, 202).JSON(t)
+	body := h.do(t, "POST", "/r/"+app.BackendName+"/bg", "", "x").expect(t, 202).JSON(t)
 	calls := h.fake.Calls()
 	if body["call_id"] == "" || len(calls) != 1 || calls[0].CallID != body["call_id"] {
 		t.Errorf("call id %v, backend calls %+v", body["call_id"], calls)
@@ -167,7 +167,7 @@ func TestAsyncCallReturnsCallID(t *testing.T) {
 func TestCallFailures(t *testing.T) {
 	h := newHarness(t, sqliteURI(t), func(c *gateway.Config, _ *gateway.Deps) { c.MaxBodyBytes = 1 << 20 })
 	app := h.createApp(projA, "member-a", "f")
-	public := "/r/" + app["backend_name"].(string)
+	public := "/r/" + app.BackendName
 	h.createRoute(projA, "member-a", "f", map[string]any{"path": "/slow", "image": "sleep", "timeout": 1, "is_public": true})
 	h.createRoute(projA, "member-a", "f", map[string]any{"path": "/fail", "image": "fail", "is_public": true})
 	h.createRoute(projA, "member-a", "f", map[string]any{"path": "/ok", "image": "iron/echo", "is_public": true})
@@ -181,7 +181,7 @@ func TestCallFailures(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Errorf("504 after %s; the bound is the timeout (1s) plus the margin", elapsed)
 	}
-	if id, _ := resp.JSON(t)["error"].(map[string]any)["request_id"].(string); !gateway.ValidRequestID(id) {
+	if e := resp.decode(t).Error; e == nil || !gateway.ValidRequestID(e.RequestID) {
 		t.Errorf("error without request id: %s", resp.Body)
 	}
 	h.fake.SetHang(false)
@@ -243,7 +243,7 @@ func TestBodiesStream(t *testing.T) {
 			pw.Write(block)
 		}
 	}()
-	resp, err := http.Post(h.url+"/r/"+app["backend_name"].(string)+"/in", "application/octet-stream", pr)
+	resp, err := http.Post(h.url+"/r/"+app.BackendName+"/in", "application/octet-stream", pr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestOverloadIsShedWith503(t *testing.T) {
 	})
 	app := h.createApp(projA, "member-a", "o")
 	h.createRoute(projA, "member-a", "o", map[string]any{"path": "/x", "image": "iron/echo", "is_public": true})
-	url := "/r/" + app["backend_name"].(string) + "/x"
+	url := "/r/" + app.BackendName + "/x"
 	done := make(chan int)
 	go func() {
 		resp, err := http.Post(h.url+url, "text/plain", strings.NewReader("1"))
@@ -324,7 +324,7 @@ func TestClientDisconnectCancelsTheCall(t *testing.T) {
 	app := h.createApp(projA, "member-a", "c")
 	h.createRoute(projA, "member-a", "c", map[string]any{"path": "/x", "image": "iron/echo", "is_public": true, "timeout": 60})
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "POST", h.url+"/r/"+app["backend_name"].(string)+"/x", strings.NewReader("x"))
+	req, _ := http.NewRequestWithContext(ctx, "POST", h.url+"/r/"+app.BackendName+"/x", strings.NewReader("x"))
 	go func() {
 		<-block.started
 		cancel()
@@ -358,11 +358,11 @@ func TestRoutesMayOptInToTheCallersToken(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))
 	app := h.createApp(projA, "member-a", "tok")
 	route := h.createRoute(projA, "member-a", "tok", map[string]any{"path": "/nova", "image": "iron/echo", "is_public": true, "forward_token": true})
-	if route["forward_token"] != true {
+	if route.ForwardToken != true {
 		t.Fatalf("route view = %v", route)
 	}
 	h.do(t, "POST", "/r/"+projA+"/tok/nova", "member-a", "x").expect(t, 200)
-	h.do(t, "POST", "/r/"+app["backend_name"].(string)+"/nova", "member-b", "x").expect(t, 200)
+	h.do(t, "POST", "/r/"+app.BackendName+"/nova", "member-b", "x").expect(t, 200)
 	calls := h.fake.Calls()
 	if got := calls[0].Header.Get("X-Auth-Token"); got != "member-a" {
 		t.Errorf("private call forwarded token %q, want the caller's", got)
@@ -370,9 +370,9 @@ func TestRoutesMayOptInToTheCallersToken(t *testing.T) {
 	if got := calls[1].Header.Get("X-Auth-Token"); got != "" {
 		t.Errorf("a public call forwarded an unverified token %q", got)
 	}
-	off := h.do(t, "PUT", "/v1/"+projA+"/apps/tok/routes/nova", "member-a", map[string]any{"forward_token": false}).expect(t, 200).JSON(t)
-	if off["route"].(map[string]any)["forward_token"] != false {
-		t.Fatalf("update = %v", off)
+	off := h.do(t, "PUT", "/v1/"+projA+"/apps/tok/routes/nova", "member-a", map[string]any{"forward_token": false}).expect(t, 200).decode(t).route(t)
+	if off.ForwardToken {
+		t.Fatalf("update = %+v", off)
 	}
 	h.do(t, "POST", "/r/"+projA+"/tok/nova", "member-a", "x").expect(t, 200)
 	if got := h.fake.Calls()[2].Header.Get("X-Auth-Token"); got != "" {

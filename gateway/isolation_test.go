@@ -37,12 +37,12 @@ type isolation struct {
 func newIsolation(t *testing.T, h *harness, a, b tenant, unscoped string) *isolation {
 	t.Helper()
 	iso := &isolation{h: h, a: a, b: b, unscoped: unscoped}
-	iso.alpha = h.createApp(a.project, a.member, "alpha")["backend_name"].(string)
+	iso.alpha = h.createApp(a.project, a.member, "alpha").BackendName
 	h.createRoute(a.project, a.member, "alpha", map[string]any{"path": "/pub", "image": "iron/echo", "is_public": true})
 	h.createRoute(a.project, a.member, "alpha", map[string]any{"path": "/priv/x", "image": "iron/echo"})
-	iso.beta = h.createApp(b.project, b.member, "beta")["backend_name"].(string)
+	iso.beta = h.createApp(b.project, b.member, "beta").BackendName
 	h.createRoute(b.project, b.member, "beta", map[string]any{"path": "/pub", "image": "iron/echo", "is_public": true})
-	upper := h.createApp(b.project, b.member, "ALPHA")["backend_name"].(string)
+	upper := h.createApp(b.project, b.member, "ALPHA").BackendName
 	h.createRoute(b.project, b.member, "ALPHA", map[string]any{"path": "/pub", "image": "iron/echo", "is_public": true})
 	if upper == iso.alpha {
 		t.Fatalf("apps alpha of A and ALPHA of B share backend app %s", upper)

@@ -27,15 +27,15 @@ func newWebhookFixture(h *harness) *webhookFixture {
 
 // createWebhook creates a webhook with the body (nil for none) and
 // returns its view, URL and secret included.
-func (f *webhookFixture) createWebhook(base string, body any) map[string]any {
+func (f *webhookFixture) createWebhook(base string, body any) *webhookJSON {
 	f.t.Helper()
-	return f.do(f.t, "POST", base, "member-a", body).expect(f.t, 200).JSON(f.t)["webhook"].(map[string]any)
+	return f.do(f.t, "POST", base, "member-a", body).expect(f.t, 200).decode(f.t).webhook(f.t)
 }
 
 // webhookPath is the path of a webhook's URL, which the view gives in full.
-func (f *webhookFixture) webhookPath(view map[string]any) string {
+func (f *webhookFixture) webhookPath(view *webhookJSON) string {
 	f.t.Helper()
-	url, _ := view["url"].(string)
+	url := view.URL
 	path, ok := strings.CutPrefix(url, f.url)
 	if !ok || !webhookURLPath.MatchString(path) {
 		f.t.Fatalf("webhook url %q is not %s/webhooks/<43 base64url characters>", url, f.url)
@@ -56,22 +56,22 @@ func TestWebhookLifecycle(t *testing.T) {
 
 		created := f.createWebhook(f.base, map[string]any{"webhook": map[string]any{"description": "alarm target"}})
 		path := f.webhookPath(created)
-		id, _ := created["id"].(string)
-		if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) || created["signed"] != false || created["enabled"] != true ||
-			created["route_path"] != "/priv/x" || created["app"] != "hooks" || created["description"] != "alarm target" {
+		id := created.ID
+		if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) || created.Signed != false || created.Enabled != true ||
+			created.RoutePath != "/priv/x" || created.App != "hooks" || created.Description != "alarm target" {
 			t.Fatalf("created webhook %v", created)
 		}
-		if _, ok := created["secret"]; ok {
+		if created.Secret != "" {
 			t.Errorf("an unsigned webhook has a secret: %v", created)
 		}
 
 		// Readers see webhooks, never their URLs; other projects see nothing.
-		list := f.do(t, "GET", f.base, "reader-a", nil).expect(t, 200).JSON(t)["webhooks"].([]any)
-		shown := f.do(t, "GET", f.base+"/"+id, "reader-a", nil).expect(t, 200).JSON(t)["webhook"].(map[string]any)
-		if len(list) != 1 || list[0].(map[string]any)["id"] != id || shown["id"] != id || shown["description"] != "alarm target" {
+		list := f.do(t, "GET", f.base, "reader-a", nil).expect(t, 200).decode(t).Webhooks
+		shown := f.do(t, "GET", f.base+"/"+id, "reader-a", nil).expect(t, 200).decode(t).webhook(t)
+		if len(list) != 1 || list[0].ID != id || shown.ID != id || shown.Description != "alarm target" {
 			t.Fatalf("list %v, show %v", list, shown)
 		}
-		if strings.Contains(string(f.do(t, "GET", f.base, "reader-a", nil).Body), path) || shown["url"] != nil {
+		if strings.Contains(string(f.do(t, "GET", f.base, "reader-a", nil).Body), path) || shown.URL != "" {
 			t.Error("a list or show reveals the webhook URL")
 		}
 		f.do(t, "GET", f.base, "member-b", nil).expect(t, 403)
@@ -105,8 +105,8 @@ func TestWebhookLifecycle(t *testing.T) {
 
 		calls := len(f.fake.Calls())
 		f.do(t, "PUT", f.base+"/"+id, "reader-a", map[string]any{"enabled": false}).expect(t, 403)
-		disabled := f.do(t, "PUT", f.base+"/"+id, "member-a", map[string]any{"enabled": false}).expect(t, 200).JSON(t)["webhook"].(map[string]any)
-		if disabled["enabled"] != false || disabled["description"] != "alarm target" || disabled["url"] != nil {
+		disabled := f.do(t, "PUT", f.base+"/"+id, "member-a", map[string]any{"enabled": false}).expect(t, 200).decode(t).webhook(t)
+		if disabled.Enabled != false || disabled.Description != "alarm target" || disabled.URL != "" {
 			t.Errorf("disabled webhook %v", disabled)
 		}
 		wantSameAnswer("a disabled webhook", f.do(t, "POST", path, "", "x").expect(t, 404))
@@ -114,9 +114,9 @@ func TestWebhookLifecycle(t *testing.T) {
 		f.do(t, "POST", path, "", "x").expect(t, 200)
 
 		f.do(t, "POST", f.base+"/"+id+"/rotate", "reader-a", nil).expect(t, 403)
-		rotated := f.do(t, "POST", f.base+"/"+id+"/rotate", "member-a", nil).expect(t, 200).JSON(t)["webhook"].(map[string]any)
+		rotated := f.do(t, "POST", f.base+"/"+id+"/rotate", "member-a", nil).expect(t, 200).decode(t).webhook(t)
 		newPath := f.webhookPath(rotated)
-		if newPath == path || rotated["id"] != id {
+		if newPath == path || rotated.ID != id {
 			t.Fatalf("rotation kept the URL or changed the id: %v", rotated)
 		}
 		wantSameAnswer("a rotated-away URL", f.do(t, "POST", path, "", "x").expect(t, 404))
@@ -144,7 +144,7 @@ func TestDeletingARouteDeletesItsWebhooks(t *testing.T) {
 		f.do(t, "POST", path, "", "x").expect(t, 404)
 		// A new route at the same path starts without webhooks.
 		h.createRoute(projA, "member-a", "hooks", map[string]any{"path": "/pub", "image": "iron/echo"})
-		if list := f.do(t, "GET", pubBase, "member-a", nil).expect(t, 200).JSON(t)["webhooks"].([]any); len(list) != 0 {
+		if list := f.do(t, "GET", pubBase, "member-a", nil).expect(t, 200).decode(t).Webhooks; len(list) != 0 {
 			t.Errorf("the recreated route inherited webhooks: %v", list)
 		}
 		f.do(t, "POST", path, "", "x").expect(t, 404)
@@ -158,12 +158,12 @@ func TestWebhookRequestBodies(t *testing.T) {
 	f.do(t, "POST", f.base, "member-a", map[string]any{"webhook": map[string]any{"description": strings.Repeat("d", 1025)}}).expect(t, 400)
 
 	off := f.createWebhook(f.base, map[string]any{"webhook": map[string]any{"enabled": false}})
-	if off["enabled"] != false {
+	if off.Enabled != false {
 		t.Errorf("created enabled: %v", off)
 	}
 	f.do(t, "POST", f.webhookPath(off), "", "x").expect(t, 404)
-	f.do(t, "PUT", f.base+"/"+off["id"].(string), "member-a", map[string]any{"signed": true}).expect(t, 400)
-	f.do(t, "PUT", f.base+"/"+off["id"].(string), "member-a", nil).expect(t, 415)
+	f.do(t, "PUT", f.base+"/"+off.ID, "member-a", map[string]any{"signed": true}).expect(t, 400)
+	f.do(t, "PUT", f.base+"/"+off.ID, "member-a", nil).expect(t, 415)
 }
 
 // The webhooks segment is reserved after a route's first segment, so that
@@ -178,8 +178,8 @@ func TestRoutePathsCannotShadowWebhooks(t *testing.T) {
 		}
 	}
 	f.createRoute(projA, "member-a", "hooks", map[string]any{"path": "/webhooks/github", "image": "iron/echo"})
-	got := f.do(t, "GET", "/v1/"+projA+"/apps/hooks/routes/webhooks/github", "member-a", nil).expect(t, 200).JSON(t)
-	if got["route"].(map[string]any)["path"] != "/webhooks/github" {
+	got := f.do(t, "GET", "/v1/"+projA+"/apps/hooks/routes/webhooks/github", "member-a", nil).expect(t, 200).decode(t)
+	if got.route(t).Path != "/webhooks/github" {
 		t.Errorf("route /webhooks/github not addressable: %v", got)
 	}
 	f.createWebhook("/v1/"+projA+"/apps/hooks/routes/webhooks/github/webhooks", nil)
@@ -205,11 +205,11 @@ func TestSignedWebhook(t *testing.T) {
 		f := newWebhookFixture(h)
 		created := f.createWebhook(f.base, map[string]any{"webhook": map[string]any{"signed": true}})
 		path := f.webhookPath(created)
-		secret, _ := created["secret"].(string)
-		if len(secret) < 43 || created["signed"] != true {
+		secret := created.Secret
+		if len(secret) < 43 || created.Signed != true {
 			t.Fatalf("signed webhook %v: want a secret of 256 bits", created)
 		}
-		if shown := f.do(t, "GET", f.base+"/"+created["id"].(string), "member-a", nil).expect(t, 200).JSON(t)["webhook"].(map[string]any); shown["secret"] != nil || shown["signed"] != true {
+		if shown := f.do(t, "GET", f.base+"/"+created.ID, "member-a", nil).expect(t, 200).decode(t).webhook(t); shown.Secret != "" || shown.Signed != true {
 			t.Errorf("show of a signed webhook: %v", shown)
 		}
 
@@ -270,16 +270,16 @@ func TestSignedWebhook(t *testing.T) {
 		}
 
 		// Rotation replaces the secret; signing can be switched off with it.
-		id := created["id"].(string)
-		rotated := f.do(t, "POST", f.base+"/"+id+"/rotate", "member-a", nil).expect(t, 200).JSON(t)["webhook"].(map[string]any)
-		newPath, newSecret := f.webhookPath(rotated), rotated["secret"].(string)
+		id := created.ID
+		rotated := f.do(t, "POST", f.base+"/"+id+"/rotate", "member-a", nil).expect(t, 200).decode(t).webhook(t)
+		newPath, newSecret := f.webhookPath(rotated), rotated.Secret
 		if newSecret == secret || newSecret == "" {
 			t.Fatalf("rotation kept the secret: %v", rotated)
 		}
 		signedCall(h, newPath, secret, body, time.Now().Add(-2*time.Second)).expect(t, 401)
 		signedCall(h, newPath, newSecret, body, time.Now().Add(-2*time.Second)).expect(t, 200)
-		unsigned := f.do(t, "POST", f.base+"/"+id+"/rotate", "member-a", map[string]any{"signed": false}).expect(t, 200).JSON(t)["webhook"].(map[string]any)
-		if unsigned["signed"] != false || unsigned["secret"] != nil {
+		unsigned := f.do(t, "POST", f.base+"/"+id+"/rotate", "member-a", map[string]any{"signed": false}).expect(t, 200).decode(t).webhook(t)
+		if unsigned.Signed != false || unsigned.Secret != "" {
 			t.Errorf("rotated to unsigned: %v", unsigned)
 		}
 		f.do(t, "POST", f.webhookPath(unsigned), "", body).expect(t, 200)
@@ -296,8 +296,8 @@ func TestWebhookTokenIsNeverLoggedNorMeasured(t *testing.T) {
 
 	f.do(t, "POST", plainPath, "", "x").expect(t, 200)
 	f.do(t, "POST", signedPath, "", "x").expect(t, 401)
-	signedCall(f.harness, signedPath, signed["secret"].(string), "x", time.Now()).expect(t, 200)
-	f.do(t, "PUT", f.base+"/"+plain["id"].(string), "member-a", map[string]any{"enabled": false}).expect(t, 200)
+	signedCall(f.harness, signedPath, signed.Secret, "x", time.Now()).expect(t, 200)
+	f.do(t, "PUT", f.base+"/"+plain.ID, "member-a", map[string]any{"enabled": false}).expect(t, 200)
 	f.do(t, "POST", plainPath, "", "x").expect(t, 404)
 	f.fake.SetDown(true)
 	f.do(t, "POST", signedPath, "", "x").expect(t, 401)
@@ -318,7 +318,7 @@ func TestWebhookTokenIsNeverLoggedNorMeasured(t *testing.T) {
 			}
 		}
 	}
-	if secret := signed["secret"].(string); strings.Contains(logs, secret) {
+	if secret := signed.Secret; strings.Contains(logs, secret) {
 		t.Fatal("an HMAC secret appears in the logs")
 	}
 }
