@@ -74,7 +74,7 @@ func TestAodhNotificationsReachTheFunction(t *testing.T) {
 			expect(t, 200).decode(t).webhook(t)
 
 		targets := map[string]struct{ url, route string }{
-			"public route": {public.PublicURL, "/hello"},
+			"public route": {*public.PublicURL, "/hello"},
 			// Aodh posts the action URL as stored, per-action options included.
 			"webhook": {webhook.URL + "?aodh-alarm-ssl-verify=0", "/private"},
 		}
