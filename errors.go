@@ -18,6 +18,7 @@ const (
 	ECONFLICT        Code = "conflict"        // clashes with existing state (409)
 	ETOOLARGE        Code = "too_large"       // body over the limit (413)
 	EBADMEDIA        Code = "bad_media"       // the body's media type is not accepted (415)
+	ETOOMANY         Code = "too_many"        // a per-project cap is reached; retry later (429)
 	EBADGATEWAY      Code = "bad_gateway"     // backend unreachable, reset, or function failed (502)
 	EUNAVAILABLE     Code = "unavailable"     // a dependency is down or overloaded (503)
 	ETIMEOUT         Code = "timeout"         // the function or backend ran past its deadline (504)

@@ -79,6 +79,9 @@ func (s *Server) handleCreateApp() http.Handler {
 		if err := app.Validate(); err != nil {
 			return err
 		}
+		if err := s.checkConfig(app.Config); err != nil {
+			return err
+		}
 		defer s.lockApp(projectID, app.Name)()
 		if err := s.store.CreateApp(r.Context(), app); err != nil {
 			return err
@@ -138,6 +141,9 @@ func (s *Server) handleUpdateApp() http.Handler {
 		}
 		app.Config = mergeConfig(old.Config, req.Config)
 		if err := app.Validate(); err != nil {
+			return err
+		}
+		if err := s.checkConfig(app.Config); err != nil {
 			return err
 		}
 		if err := s.backendOp("update_app", func() error { return s.backend.UpdateApp(r.Context(), &app) }); err != nil {

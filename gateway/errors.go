@@ -19,6 +19,7 @@ var statusOf = map[picasso.Code]int{
 	picasso.ECONFLICT:        http.StatusConflict,
 	picasso.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	picasso.EBADMEDIA:        http.StatusUnsupportedMediaType,
+	picasso.ETOOMANY:         http.StatusTooManyRequests,
 	picasso.EBADGATEWAY:      http.StatusBadGateway,
 	picasso.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	picasso.ETIMEOUT:         http.StatusGatewayTimeout,
@@ -51,7 +52,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == picasso.EUNAUTHENTICATED && s.cfg.KeystoneEndpoint != "" {
 		h.Set("WWW-Authenticate", `Keystone uri="`+s.cfg.KeystoneEndpoint+`"`)
 	}
-	if status == http.StatusServiceUnavailable {
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		h.Set("Retry-After", "1")
 	}
 	writeJSON(w, status, errorBody{Error: errorDetail{Message: picasso.ErrorMessage(err), RequestID: picasso.RequestIDFrom(r.Context())}})

@@ -90,7 +90,12 @@ var errTooManyCalls = picasso.Errorf(picasso.EUNAVAILABLE, "Too many concurrent 
 // backend may never answer.
 func (s *Server) call(w http.ResponseWriter, r *http.Request, entry resolvedRoute, id *picasso.Identity, envelope bool) error {
 	start := time.Now()
-	err := s.forward(w, r, entry, id, envelope)
+	var err error
+	if entry.route.Type == picasso.RouteAsync {
+		err = s.enqueue(w, r, entry, id)
+	} else {
+		err = s.forward(w, r, entry, id, envelope)
+	}
 	s.metrics.observeCall(err, time.Since(start))
 	return err
 }

@@ -58,6 +58,12 @@ func (s *Server) newRouter() http.Handler {
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleUpdateRoute())).Methods(http.MethodPut)
 	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleDeleteRoute())).Methods(http.MethodDelete)
 
+	v1.Handle("/{project_id}/calls", s.authorized(read, s.handleListCalls())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/calls/{call_id}", s.authorized(read, s.handleGetCall())).Methods(http.MethodGet)
+	v1.Handle("/{project_id}/calls/{call_id}", s.authorized(write, s.handleCancelCall())).Methods(http.MethodDelete)
+	v1.Handle("/{project_id}/calls/{call_id}/retry", s.authorized(write, s.handleRetryCall())).Methods(http.MethodPost)
+	v1.Handle("/{project_id}/callback_key", s.authorized(write, s.handleGetCallbackKey())).Methods(http.MethodGet)
+
 	r.Handle("/webhooks/{token}", s.handleInvokeWebhook()).Methods(http.MethodPost)
 
 	r.NotFoundHandler = s.observe(s.handleNotFound())

@@ -21,6 +21,9 @@ type routeFields struct {
 	Format         *string             `json:"format"`
 	Config         map[string]string   `json:"config"`
 	Headers        map[string][]string `json:"headers"`
+	CallbackURL    *string             `json:"callback_url"`
+	RecordSync     *bool               `json:"record_sync"`
+	MaxAttempts    *int                `json:"max_attempts"`
 }
 
 type createRouteRequest struct {
@@ -51,6 +54,9 @@ func (f *routeFields) applyTo(rt *picasso.Route) {
 	setIf(&rt.MaxConcurrency, f.MaxConcurrency)
 	setIf(&rt.Format, f.Format)
 	setIf(&rt.ForwardToken, f.ForwardToken)
+	setIf(&rt.CallbackURL, f.CallbackURL)
+	setIf(&rt.RecordSync, f.RecordSync)
+	setIf(&rt.MaxAttempts, f.MaxAttempts)
 	if f.IsPublic != nil {
 		rt.IsPublic = bool(*f.IsPublic)
 	}
@@ -133,6 +139,9 @@ func (s *Server) handleCreateRoute() http.Handler {
 		if err := rt.Validate(); err != nil {
 			return err
 		}
+		if err := s.checkConfig(rt.Config); err != nil {
+			return err
+		}
 		defer s.lockApp(app.ProjectID, app.Name)()
 		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
 			return err
@@ -184,6 +193,9 @@ func (s *Server) handleUpdateRoute() http.Handler {
 		rt := *old
 		req.applyTo(&rt)
 		if err := rt.Validate(); err != nil {
+			return err
+		}
+		if err := s.checkConfig(rt.Config); err != nil {
 			return err
 		}
 		if err := s.backendOp("update_route", func() error { return s.backend.UpdateRoute(r.Context(), app, &rt) }); err != nil {

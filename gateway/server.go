@@ -39,6 +39,9 @@ type Config struct {
 	// RouteCacheRefresh is how often replicas compare the store's write
 	// generation to drop stale cached routes.
 	RouteCacheRefresh time.Duration
+	// MaxAsyncBodyBytes bounds the request body of an async call, which is
+	// stored with the call (413 beyond).
+	MaxAsyncBodyBytes int64
 }
 
 // Check is a named readiness probe of one dependency.
@@ -57,6 +60,12 @@ type Deps struct {
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
 	Checks     []Check
+	// Calls queues async calls; CallStore reads and changes their records
+	// for the calls API.
+	Calls     picasso.CallQueue
+	CallStore picasso.CallStore
+	// CallbackKeys, when set, shows each project its callback signing key.
+	CallbackKeys picasso.CallbackKeys
 }
 
 // Server is the gateway's http.Handler plus the background work its route
@@ -74,6 +83,9 @@ type Server struct {
 	routes   *routeCache
 	locks    *keyedMutex
 	inflight chan struct{}
+	calls    picasso.CallQueue
+	records  picasso.CallStore
+	cbKeys   picasso.CallbackKeys
 	router   *mux.Router
 	handler  http.Handler
 }
@@ -95,6 +107,9 @@ func NewServer(cfg Config, deps Deps) *Server {
 		routes:   newRouteCache(deps.Store, cfg.RouteCacheRefresh),
 		locks:    newKeyedMutex(),
 		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
+		calls:    deps.Calls,
+		records:  deps.CallStore,
+		cbKeys:   deps.CallbackKeys,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -113,6 +128,7 @@ func DefaultConfig() Config {
 		MaxInFlightCalls:    1024,
 		ReadyTimeout:        2 * time.Second,
 		RouteCacheRefresh:   500 * time.Millisecond,
+		MaxAsyncBodyBytes:   256 << 10,
 	}
 }
 
@@ -125,6 +141,7 @@ func withDefaults(cfg Config) Config {
 	orDefault(&cfg.MaxInFlightCalls, def.MaxInFlightCalls)
 	orDefault(&cfg.ReadyTimeout, def.ReadyTimeout)
 	orDefault(&cfg.RouteCacheRefresh, def.RouteCacheRefresh)
+	orDefault(&cfg.MaxAsyncBodyBytes, def.MaxAsyncBodyBytes)
 	return cfg
 }
 

@@ -72,6 +72,11 @@ func TestPathsListsTheAPI(t *testing.T) {
 		{"GET", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}", "getWebhook"},
 		{"PUT", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}", "updateWebhook"},
 		{"POST", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}/rotate", "rotateWebhook"},
+		{"GET", "/v1/{project_id}/callback_key", "getCallbackKey"},
+		{"GET", "/v1/{project_id}/calls", "listCalls"},
+		{"DELETE", "/v1/{project_id}/calls/{call_id}", "cancelCall"},
+		{"GET", "/v1/{project_id}/calls/{call_id}", "getCall"},
+		{"POST", "/v1/{project_id}/calls/{call_id}/retry", "retryCall"},
 		{"POST", "/webhooks/{token}", "invokeWebhook"},
 	}
 	if got := Paths(); !slices.Equal(got, want) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine: starts (installing when
-# missing) MariaDB and a real Keystone on loopback, checks formatting and
+# missing) MariaDB and a real Keystone on loopback, installs bubblewrap for
+# the local runtime's sandbox, checks formatting and
 # vet, runs every test, the race detector on the concurrent packages and
 # each fuzz target for a short, bounded time.
 set -euo pipefail
@@ -12,6 +13,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "services"
 scripts/mariadb.sh
+scripts/bubblewrap.sh
 scripts/keystone.sh start
 eval "$(scripts/keystone.sh env)"
 

@@ -38,6 +38,9 @@ func testRoute(appID, path string) *picasso.Route {
 		Format:         picasso.FormatHTTP,
 		Config:         map[string]string{"GREETING": "hi"},
 		Headers:        map[string][]string{"X-Multi": {"a", "b"}, "Content-Type": {"text/plain"}},
+		CallbackURL:    "https://hooks.example/done",
+		RecordSync:     true,
+		MaxAttempts:    5,
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 
 func TestSchemaVersion(t *testing.T) {
 	for _, driverName := range []string{DriverMySQL, DriverSQLite} {
-		if v, err := SchemaVersion(driverName); err != nil || v != 3 {
-			t.Errorf("SchemaVersion(%s) = %d, %v; want 3", driverName, v, err)
+		if v, err := SchemaVersion(driverName); err != nil || v != 5 {
+			t.Errorf("SchemaVersion(%s) = %d, %v; want 5", driverName, v, err)
 		}
 	}
 }
@@ -30,14 +30,14 @@ func TestMigrationsUpDownUp(t *testing.T) {
 		wantVersion(0)
 
 		_, err := Open(ctx, uri, Options{})
-		wantError(t, err, picasso.EUNAVAILABLE, "database schema is at version 0, this binary needs 3: "+
+		wantError(t, err, picasso.EUNAVAILABLE, "database schema is at version 0, this binary needs 5: "+
 			"run picasso-api migrate up or start with --auto-migrate")
 
 		for round := range 2 {
 			if err := MigrateUp(ctx, uri); err != nil {
 				t.Fatalf("round %d: MigrateUp: %v", round, err)
 			}
-			wantVersion(3)
+			wantVersion(5)
 			if err := MigrateUp(ctx, uri); err != nil {
 				t.Fatalf("round %d: MigrateUp of a current schema: %v", round, err)
 			}
@@ -109,8 +109,8 @@ func TestAutoMigrate(t *testing.T) {
 			s.Close()
 		}
 		v, dirty, err := MigrationVersion(ctx, uri)
-		if err != nil || v != 3 || dirty {
-			t.Fatalf("MigrationVersion() = %d, %v, %v; want 3, clean", v, dirty, err)
+		if err != nil || v != 5 || dirty {
+			t.Fatalf("MigrationVersion() = %d, %v, %v; want 5, clean", v, dirty, err)
 		}
 	})
 }

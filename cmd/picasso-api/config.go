@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/picasso-faas/picasso/backend/driver"
+	"github.com/picasso-faas/picasso/backend/local"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/store"
@@ -28,6 +29,12 @@ type config struct {
 	Backend      string
 	FunctionsURL string
 	FunctionsDir string
+
+	LocalSandbox      string
+	LocalSandboxUser  string
+	LocalAllowNetwork bool
+	LocalMaxProcesses int
+	LocalTmpSize      int64
 
 	Auth                     string
 	AllowRemoteNoAuth        bool
@@ -54,6 +61,8 @@ type config struct {
 	IdleTimeout         time.Duration
 	DrainTimeout        time.Duration
 	MetricsAddr         string
+
+	Executions executionConfig
 }
 
 // Modes of authentication and kinds of backend.
@@ -167,6 +176,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.String(&c.FunctionsURL, "functions-url", "FUNCTIONS_URL", "", "URL of the FaaS runtime's API, e.g. http://ironfunctions:8080/v1")
 	e.String(&c.FunctionsDir, "functions-dir", "PICASSO_FUNCTIONS_DIR", "examples/functions", "directory of executables the local runtime runs (a route's image names a file in it)")
 
+	e.String(&c.LocalSandbox, "local-sandbox", "PICASSO_LOCAL_SANDBOX", "bwrap", "how the local runtime isolates each call: bwrap (bubblewrap sandbox) or none (plain processes of the gateway's user; only for code you trust)")
+	e.String(&c.LocalSandboxUser, "local-sandbox-user", "PICASSO_LOCAL_SANDBOX_USER", "nobody", "user (name, uid or uid:gid, not root) that sandboxed functions run as; needs picasso-api to run as root")
+	e.Bool(&c.LocalAllowNetwork, "local-allow-network", "PICASSO_LOCAL_ALLOW_NETWORK", false, "give sandboxed functions the host's network, including its loopback services (default: no network)")
+	e.Int(&c.LocalMaxProcesses, "local-max-processes", "PICASSO_LOCAL_MAX_PROCESSES", 64, "processes one sandboxed call may run at once")
+	e.Int64(&c.LocalTmpSize, "local-tmp-size", "PICASSO_LOCAL_TMP_SIZE", 16<<20, "size in bytes of each sandboxed call's private /tmp")
+
 	e.String(&c.Auth, "auth", "PICASSO_AUTH", "", "authentication: keystone or noauth (default keystone when --keystone-endpoint is set, else noauth)")
 	e.Bool(&c.AllowRemoteNoAuth, "allow-remote-noauth", "PICASSO_ALLOW_REMOTE_NOAUTH", false, "allow --auth noauth on a non-loopback address (anyone reaching it is admin)")
 	e.String(&c.KeystoneEndpoint, "keystone-endpoint", "KEYSTONE_ENDPOINT", "", "Keystone v3 URL, e.g. http://keystone:5000/v3")
@@ -193,6 +208,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Duration(&c.IdleTimeout, "idle-timeout", "PICASSO_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	e.String(&c.MetricsAddr, "metrics-addr", "PICASSO_METRICS_ADDR", "", "serve /metrics on this separate address as well, e.g. 127.0.0.1:9101")
+
+	c.Executions.register(e)
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -275,7 +292,7 @@ func (c *config) complete() error {
 	case c.TokenCacheTTL < 0:
 		return errors.New("invalid --token-cache-ttl: must not be negative")
 	}
-	return nil
+	return c.Executions.check()
 }
 
 func (c *config) completeBackend() error {
@@ -293,6 +310,15 @@ func (c *config) completeBackend() error {
 	case backendLocal:
 		if c.FunctionsDir == "" {
 			return errors.New("invalid --functions-dir: must not be empty with --backend local")
+		}
+		if c.LocalSandbox != string(local.SandboxBwrap) && c.LocalSandbox != string(local.SandboxNone) {
+			return fmt.Errorf("invalid --local-sandbox %q: must be bwrap or none", c.LocalSandbox)
+		}
+		if c.LocalMaxProcesses <= 0 {
+			return errors.New("invalid --local-max-processes: must be positive")
+		}
+		if c.LocalTmpSize <= 0 {
+			return errors.New("invalid --local-tmp-size: must be positive")
 		}
 	case backendIronFunctions, backendFn:
 		if c.FunctionsURL == "" {
