@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/picasso-faas/picasso"
 )
 
 // FakeProjectID is the project of every token a Fake issues at login.
@@ -173,7 +175,7 @@ func (f *Fake) validate(w http.ResponseWriter, r *http.Request) {
 	if !registered && f.issued[subject] {
 		body, registered = issuedTokenBody([]string{"password"}), true
 	}
-	f.requestIDs = append(f.requestIDs, r.Header.Get("X-Openstack-Request-Id"))
+	f.requestIDs = append(f.requestIDs, r.Header.Get(picasso.RequestIDHeader))
 	f.mu.Unlock()
 	if gate := f.gate.Load(); gate != nil {
 		select {
