@@ -115,7 +115,8 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 func logStart(logger *slog.Logger, cfg *config, addr string, elapsed time.Duration) {
 	switch {
 	case cfg.Auth == authNoAuth && !isLoopback(cfg.Host):
-		logger.Warn("!!! DEVELOPMENT MODE ON A NON-LOOPBACK ADDRESS: NO AUTHENTICATION, ANYONE WHO CAN REACH "+addr+" IS ADMIN OF EVERY PROJECT; only to try Picasso out, never in production !!!", "host", cfg.Host)
+		_, port, _ := net.SplitHostPort(addr)
+		logger.Warn("!!! DEVELOPMENT MODE ON A NON-LOOPBACK ADDRESS: NO AUTHENTICATION, ANYONE WHO CAN REACH "+net.JoinHostPort(cfg.Host, port)+" IS ADMIN OF EVERY PROJECT; only to try Picasso out, never in production !!!", "host", cfg.Host)
 	case cfg.Auth == authNoAuth:
 		logger.Warn("development mode: no authentication, every caller is admin", "host", cfg.Host)
 	}
