@@ -2,7 +2,8 @@
 # The whole test suite on a fresh Debian machine: starts (installing when
 # missing) MariaDB and a real Keystone on loopback, checks formatting and
 # vet, runs every test, the race detector on the concurrent packages and
-# each fuzz target for a short, bounded time.
+# each fuzz target for a short, bounded time, then builds and runs the
+# container image (scripts/container-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,9 @@ while read -r pkg target; do
 done < <(grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do
   grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //' | sed "s|^|$(dirname "$f") |"
 done)
+
+step "container image"
+scripts/container-test.sh
 
 echo
 echo "all checks passed"
