@@ -172,6 +172,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e := &envFlags{fs: fs, getenv: getenv}
 	var dev bool
 	fs.BoolVar(&dev, "dev", false, "development defaults: embedded SQLite, local runtime, no authentication, 127.0.0.1 only (the same as giving no configuration)")
+	var devListen string
+	fs.StringVar(&devListen, "dev-listen", "", "--dev, but listening on this address, e.g. 0.0.0.0 to try Picasso in a container: ANYONE WHO REACHES IT IS ADMIN")
 
 	e.String(&c.Host, "host", "PICASSO_HOST", "", "address to listen on (default 127.0.0.1 with --auth noauth, else 0.0.0.0)")
 	e.Int(&c.Port, "port", "PICASSO_PORT", 10001, "port to listen on")
@@ -232,8 +234,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if dev {
+	if dev || devListen != "" {
 		c.applyDev(explicitFlags(fs))
+	}
+	if devListen != "" {
+		c.Host = devListen
+		c.AllowRemoteNoAuth = true
 	}
 	if err := c.complete(); err != nil {
 		return nil, err
@@ -369,7 +375,7 @@ func (c *config) completeAuth() error {
 			c.Host = "127.0.0.1"
 		}
 		if !isLoopback(c.Host) && !c.AllowRemoteNoAuth {
-			return fmt.Errorf("refusing --auth noauth on --host %s: anyone reaching it would be admin; use a loopback address or --allow-remote-noauth", c.Host)
+			return fmt.Errorf("refusing --auth noauth on --host %s: anyone reaching it would be admin; use a loopback address or --allow-remote-noauth (or, only to try Picasso out, --dev-listen %s)", c.Host, c.Host)
 		}
 	case authKeystone:
 		if c.Host == "" {

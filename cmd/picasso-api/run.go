@@ -29,6 +29,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runMigrate(ctx, rest[1:], getenv, stdout, stderr)
 		case "reconcile":
 			return runReconcile(ctx, rest[1:], getenv, stdout, stderr)
+		case "healthcheck":
+			return runHealthcheck(ctx, rest[1:], getenv, stdout, stderr)
 		case "serve":
 			rest = rest[1:]
 		}
@@ -120,7 +122,11 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 // logStart says how Picasso runs; in the embedded development mode it
 // says so first, so nobody mistakes it for a production setup.
 func logStart(logger *slog.Logger, cfg *config, addr string, elapsed time.Duration, backendAttrs ...any) {
-	if cfg.Auth == authNoAuth {
+	switch {
+	case cfg.Auth == authNoAuth && !isLoopback(cfg.Host):
+		_, port, _ := net.SplitHostPort(addr)
+		logger.Warn("!!! DEVELOPMENT MODE ON A NON-LOOPBACK ADDRESS: NO AUTHENTICATION, ANYONE WHO CAN REACH "+net.JoinHostPort(cfg.Host, port)+" IS ADMIN OF EVERY PROJECT; only to try Picasso out, never in production !!!", "host", cfg.Host)
+	case cfg.Auth == authNoAuth:
 		logger.Warn("development mode: no authentication, every caller is admin", "host", cfg.Host)
 	}
 	logger.Info("picasso-api ready", append([]any{

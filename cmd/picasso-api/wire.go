@@ -62,6 +62,9 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		MaxAsyncBodyBytes:      cfg.Executions.AsyncMaxBodyBytes,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
+	if err := checkSQLiteWritable(cfg.DBURI); err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
 	if err != nil {
 		return nil, err
