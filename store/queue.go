@@ -22,6 +22,13 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 	if limit <= 0 {
 		return nil, nil
 	}
+	// An idle worker polls: a plain read first spares the database a
+	// transaction (and SQLite its write lock) when nothing is due.
+	var anyDue int
+	err := d.db.GetContext(ctx, &anyDue, `SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE due_at <= ? LIMIT 1) AS due`, micros(now()))
+	if err != nil || anyDue == 0 {
+		return nil, dbError(err)
+	}
 	var opts *sql.TxOptions
 	if d.db.DriverName() == DriverMySQL {
 		// READ COMMITTED takes no gap locks: under REPEATABLE READ the
