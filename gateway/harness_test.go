@@ -104,7 +104,7 @@ func newHarness(t *testing.T, dbURI string, opts ...harnessOption) *harness {
 	var worker *execution.Worker
 	if deps.Calls == nil {
 		worker = execution.NewWorker(execution.WorkerConfig{
-			PollInterval: 100 * time.Millisecond,
+			PollInterval: time.Second, // the enqueuer wakes the worker; polls find retries
 			LeaseMargin:  2 * time.Second,
 			Backoff:      execution.Backoff{Base: 10 * time.Millisecond, Cap: 50 * time.Millisecond},
 			Logger:       deps.Logger,

@@ -286,9 +286,11 @@ PICASSO_KEYSTONE_PROJECT=$PICASSO_KEYSTONE_SERVICE_PROJECT
 EOF
 docker run --rm --network host --env-file "$work/picasso.env" "$IMAGE" migrate up | tee "$work/migrate.out"
 grep -q '^schema version [1-9][0-9]* (clean)' "$work/migrate.out" || fail "migrate up"
-docker run -d --name prod --network host --env-file "$work/picasso.env" "$IMAGE" >/dev/null
+docker run -d --name prod --network host --env-file "$work/picasso.env" \
+  --security-opt seccomp=unconfined --security-opt systempaths=unconfined "$IMAGE" >/dev/null
 url="http://localhost:$port"
 wait_health prod
+docker logs prod 2>&1 | grep -q "\"sandbox\":\"bwrap\"" || fail "production: the local runtime is not sandboxed"
 token=$(curl -sf -D - -o /dev/null -H 'Content-Type: application/json' "$OS_AUTH_URL/auth/tokens" -d "{\"auth\":{
   \"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"$OS_ADMIN_USERNAME\",\"domain\":{\"name\":\"$OS_USER_DOMAIN_NAME\"},\"password\":\"$OS_ADMIN_PASSWORD\"}}},
   \"scope\":{\"project\":{\"name\":\"$OS_ADMIN_PROJECT_NAME\",\"domain\":{\"name\":\"$OS_PROJECT_DOMAIN_NAME\"}}}}}" |
