@@ -178,14 +178,14 @@ func TestSyncCallsAreRecordedOnlyWhenTheRouteOptsIn(t *testing.T) {
 	h.createApp(projA, "member-a", "s")
 	h.createRoute(projA, "member-a", "s", map[string]any{"path": "/kept", "image": "iron/echo", "record_sync": true})
 	h.createRoute(projA, "member-a", "s", map[string]any{"path": "/plain", "image": "iron/echo"})
-	h.do("POST", "/r/"+projA+"/s/kept", "member-a", "remember me").expect(t, 200)
-	h.do("POST", "/r/"+projA+"/s/plain", "member-a", "forget me").expect(t, 200)
-	calls := h.do("GET", "/v1/"+projA+"/calls", "reader-a", nil).expect(t, 200).JSON(t)["calls"].([]any)
+	h.do(t, "POST", "/r/"+projA+"/s/kept", "member-a", "remember me").expect(t, 200)
+	h.do(t, "POST", "/r/"+projA+"/s/plain", "member-a", "forget me").expect(t, 200)
+	calls := h.do(t, "GET", "/v1/"+projA+"/calls", "reader-a", nil).expect(t, 200).JSON(t)["calls"].([]any)
 	if len(calls) != 1 {
 		t.Fatalf("recorded calls: %v", calls)
 	}
 	summary := calls[0].(map[string]any)
-	call := h.do("GET", "/v1/"+projA+"/calls/"+summary["id"].(string), "reader-a", nil).expect(t, 200).JSON(t)["call"].(map[string]any)
+	call := h.do(t, "GET", "/v1/"+projA+"/calls/"+summary["id"].(string), "reader-a", nil).expect(t, 200).JSON(t)["call"].(map[string]any)
 	if call["route"] != "/kept" || call["status"] != "succeeded" || call["http_status"] != 200.0 ||
 		!strings.Contains(call["result"].(string), "remember me") {
 		t.Errorf("recorded sync call: %v", call)
