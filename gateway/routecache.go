@@ -101,7 +101,10 @@ func (c *routeCache) resolve(ctx context.Context, key routeKey, loadApp func() (
 
 // run polls the store's write generation and clears the cache when
 // another replica wrote, until ctx ends. While the store is unreachable
-// the cache keeps serving what it knows.
+// the cache keeps serving what it knows. The first generation read is
+// the baseline: what was loaded before it is as fresh as that read, and
+// clearing it then would only make the first calls query the store twice
+// (or, with the store down right after start, fail).
 func (c *routeCache) run(ctx context.Context, logger *slog.Logger) {
 	ticker := time.NewTicker(c.refresh)
 	defer ticker.Stop()
@@ -113,6 +116,8 @@ func (c *routeCache) run(ctx context.Context, logger *slog.Logger) {
 			if ctx.Err() == nil {
 				logger.WarnContext(ctx, "route cache refresh failed", "error", err)
 			}
+		case seen == -1:
+			seen = gen
 		case gen != seen:
 			c.invalidate()
 			seen = gen

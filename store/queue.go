@@ -9,14 +9,6 @@ import (
 	"github.com/picasso-faas/picasso"
 )
 
-// dueCall is what a claim needs to know about a due row before it decides.
-type dueCall struct {
-	ID          string `db:"id"`
-	Status      string `db:"status"`
-	Attempt     int    `db:"attempt"`
-	MaxAttempts int    `db:"max_attempts"`
-}
-
 // errLeaseExpired is the error of a call whose last attempt's worker
 // vanished: nobody knows whether it ran.
 const errLeaseExpired = "The worker running the last attempt stopped answering before it finished (lease expired)"
@@ -29,6 +21,13 @@ const errLeaseExpired = "The worker running the last attempt stopped answering b
 func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin time.Duration, skipProjects []string) ([]*picasso.CallRecord, error) {
 	if limit <= 0 {
 		return nil, nil
+	}
+	// An idle worker polls: a plain read first spares the database a
+	// transaction (and SQLite its write lock) when nothing is due.
+	var anyDue int
+	err := d.db.GetContext(ctx, &anyDue, `SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE due_at <= ? LIMIT 1) AS due`, micros(d.now()))
+	if err != nil || anyDue == 0 {
+		return nil, dbError(err)
 	}
 	var opts *sql.TxOptions
 	if d.db.DriverName() == DriverMySQL {
@@ -43,7 +42,8 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 		return nil, dbError(err)
 	}
 	defer tx.Rollback()
-	stamp := micros(d.now())
+	at := d.now()
+	stamp := micros(at)
 	due, err := d.selectDue(ctx, tx, stamp, limit, skipProjects)
 	if err != nil || len(due) == 0 {
 		return nil, dbError(err)
@@ -65,22 +65,25 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 		claimed, owner, stamp, stamp+margin.Microseconds()); err != nil {
 		return nil, dbError(err)
 	}
-	query, args, err := sqlx.In(`SELECT `+callColumns+` FROM calls WHERE id IN (?)`, append(claimed, expired...))
-	if err != nil {
-		return nil, dbError(err)
-	}
-	var rows []callRow
-	if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
-		return nil, dbError(err)
-	}
 	if err := tx.Commit(); err != nil {
 		return nil, dbError(err)
 	}
-	return toCalls(rows)
+	// The rows were read locked, so the updates above are all that
+	// changed them: apply those to what was read rather than read again.
+	calls, err := toCalls(due)
+	for _, c := range calls {
+		c.FinishedAt = at
+		if c.Status == picasso.CallRunning && c.Attempt >= c.MaxAttempts {
+			c.Status, c.LeaseOwner, c.Error = picasso.CallDead, "", errLeaseExpired
+			continue
+		}
+		c.Status, c.Attempt, c.LeaseOwner, c.StartedAt, c.FinishedAt = picasso.CallRunning, c.Attempt+1, owner, at, time.Time{}
+	}
+	return calls, err
 }
 
-func (d *DB) selectDue(ctx context.Context, tx *sqlx.Tx, stamp int64, limit int, skipProjects []string) ([]dueCall, error) {
-	query, args := `SELECT id, status, attempt, max_attempts FROM calls WHERE due_at <= ?`, []any{stamp}
+func (d *DB) selectDue(ctx context.Context, tx *sqlx.Tx, stamp int64, limit int, skipProjects []string) ([]callRow, error) {
+	query, args := `SELECT `+callColumns+` FROM calls WHERE due_at <= ?`, []any{stamp}
 	if len(skipProjects) > 0 {
 		q, a, err := sqlx.In(` AND project_id NOT IN (?)`, skipProjects)
 		if err != nil {
@@ -93,7 +96,7 @@ func (d *DB) selectDue(ctx context.Context, tx *sqlx.Tx, stamp int64, limit int,
 	if d.db.DriverName() == DriverMySQL {
 		query += ` FOR UPDATE SKIP LOCKED`
 	}
-	var due []dueCall
+	var due []callRow
 	err := tx.SelectContext(ctx, &due, query, args...)
 	return due, err
 }
@@ -112,6 +115,10 @@ func execIn(ctx context.Context, tx *sqlx.Tx, query string, ids []string, args .
 	return err
 }
 
+// finishTries bounds how often FinishCall runs its update when the
+// database reports a deadlock or a lock wait timeout.
+const finishTries = 4
+
 // FinishCall records the outcome of call's running attempt, provided
 // call.LeaseOwner still holds that attempt.
 func (d *DB) FinishCall(ctx context.Context, call *picasso.CallRecord, o picasso.CallOutcome) error {
@@ -127,14 +134,30 @@ func (d *DB) FinishCall(ctx context.Context, call *picasso.CallRecord, o picasso
 	if log == nil {
 		log = []byte{}
 	}
-	res, err := d.db.ExecContext(ctx, `UPDATE calls SET status = ?, due_at = ?, not_before = ?, finished_at = ?, `+
-		`lease_owner = '', http_status = ?, result = ?, result_truncated = ?, log = ?, error = ? `+
-		`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
-		string(o.Status), dueAt, micros(o.NotBefore), micros(stamp), o.HTTPStatus, result, o.ResultTruncated, log,
-		truncate(o.Error, 1024), call.ID, call.LeaseOwner, call.Attempt)
-	if err := expectOneRow(res, err, picasso.Errorf(picasso.ECONFLICT,
-		"Call %s attempt %d is no longer held by %s", call.ID, call.Attempt, call.LeaseOwner)); err != nil {
+	var rows int64
+	var err error
+	// A finish can deadlock with a claim that changes the same secondary
+	// indexes; the guarded update may simply be run again.
+	for try := 1; ; try++ {
+		var res sql.Result
+		res, err = d.db.ExecContext(ctx, `UPDATE calls SET status = ?, due_at = ?, not_before = ?, finished_at = ?, `+
+			`lease_owner = '', http_status = ?, result = ?, result_truncated = ?, log = ?, error = ? `+
+			`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
+			string(o.Status), dueAt, micros(o.NotBefore), micros(stamp), o.HTTPStatus, result, o.ResultTruncated, log,
+			truncate(o.Error, 1024), call.ID, call.LeaseOwner, call.Attempt)
+		if err == nil {
+			rows, err = res.RowsAffected()
+		}
+		if err == nil || classify(err) != failureUnavailable || try == finishTries || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(try) * 5 * time.Millisecond)
+	}
+	if err != nil {
 		return dbError(err)
+	}
+	if rows == 0 {
+		return picasso.Errorf(picasso.ECONFLICT, "Call %s attempt %d is no longer held by %s", call.ID, call.Attempt, call.LeaseOwner)
 	}
 	call.Status, call.FinishedAt, call.LeaseOwner = o.Status, stamp, ""
 	if o.Status == picasso.CallFailed {

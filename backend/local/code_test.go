@@ -42,9 +42,7 @@ func deploy(t *testing.T, rt *Runtime, route *picasso.Route, version int64, form
 	if err := rt.PrepareCode(testContext(t), v, data); err != nil {
 		t.Fatal(err)
 	}
-	rt.code.mu.Lock()
-	rt.code.versions[versionKey{route.AppID, route.Path, route.CreatedAt.UnixNano(), version}] = v
-	rt.code.mu.Unlock()
+	rt.RememberCodeVersion(route, v)
 	route.CodeVersion = version
 	route.UpdatedAt = time.Now()
 }

@@ -144,3 +144,11 @@ func (rt *Runtime) PrepareCode(ctx context.Context, v *picasso.CodeVersion, data
 	_, err := rt.code.prepare(v, data)
 	return err
 }
+
+// RememberCodeVersion tells the runtime a route's code version without a
+// CodeSource, for benchmarks and tools that prepared it themselves.
+func (rt *Runtime) RememberCodeVersion(route *picasso.Route, v *picasso.CodeVersion) {
+	rt.code.mu.Lock()
+	rt.code.versions[versionKey{route.AppID, route.Path, route.CreatedAt.UnixNano(), v.Version}] = v
+	rt.code.mu.Unlock()
+}

@@ -56,9 +56,11 @@ func (r *replica) kill() {
 }
 
 // queueArgs run the execution core with short leases and polls, so that
-// a dead replica's calls come back within seconds.
+// a dead replica's calls come back within seconds. The functions leave
+// marks in files of the test's directory, which the sandbox (tested on its
+// own) would keep them from writing, so they run unsandboxed.
 func queueArgs(dbURI string, backendArgs ...string) []string {
-	return append([]string{"--dev", "--db-uri", dbURI, "--log-level", "INFO", "--call-lease-margin", "1s",
+	return append([]string{"--dev", "--local-sandbox", "none", "--db-uri", dbURI, "--log-level", "INFO", "--call-lease-margin", "1s",
 		"--call-poll-interval", "50ms", "--retry-backoff-base", "50ms", "--retry-backoff-cap", "200ms"}, backendArgs...)
 }
 
@@ -195,7 +197,12 @@ func TestKilledReplicaCallRunsAgain(t *testing.T) {
 	if call.Call.Attempt != 2 || call.Call.Result != "attempt 2" {
 		t.Errorf("call after the kill: %+v", call.Call)
 	}
-	if got := finishedRecords(first.logs.String(), second.logs.String())[id]; len(got) != 1 || got[0] != "succeeded" {
+	var got []string
+	waitFor(t, func() bool { // the worker logs an outcome just after it recorded it
+		got = finishedRecords(first.logs.String(), second.logs.String())[id]
+		return len(got) > 0
+	})
+	if len(got) != 1 || got[0] != "succeeded" {
 		t.Errorf("outcomes recorded for the call: %v, want one succeeded", got)
 	}
 }
@@ -243,15 +250,22 @@ func TestThreeReplicasDrainTheQueue(t *testing.T) {
 	for _, inv := range fake.Calls() {
 		ran[inv.Header.Get(picasso.HeaderCallID)]++
 	}
+	// A worker logs an outcome just after it recorded it.
 	logs := make([]string, len(replicas))
+	var finished map[string][]string
+	waitFor(t, func() bool {
+		for i, r := range replicas {
+			logs[i] = r.logs.String()
+		}
+		finished = finishedRecords(logs...)
+		return len(finished) >= calls
+	})
 	working := 0
-	for i, r := range replicas {
-		logs[i] = r.logs.String()
-		if len(finishedRecords(logs[i])) > 0 {
+	for _, log := range logs {
+		if len(finishedRecords(log)) > 0 {
 			working++
 		}
 	}
-	finished := finishedRecords(logs...)
 	n := 0
 	for id := range ids {
 		n++

@@ -29,6 +29,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runMigrate(ctx, rest[1:], getenv, stdout, stderr)
 		case "reconcile":
 			return runReconcile(ctx, rest[1:], getenv, stdout, stderr)
+		case "healthcheck":
+			return runHealthcheck(ctx, rest[1:], getenv, stdout, stderr)
 		case "serve":
 			rest = rest[1:]
 		}
@@ -85,6 +87,9 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 	defer stopCache()
 	go gw.Run(cacheCtx)
 	stopWorker := deps.executions.start()
+	// Deferred, so that it stops before the database closes.
+	defer deps.scheduler.start()()
+	stopTriggers := deps.triggers.start()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
@@ -105,6 +110,8 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 		srv.Close()
 		return fmt.Errorf("drain timeout of %s reached with requests still running", cfg.DrainTimeout)
 	}
+	// Messages not yet recorded as calls go back to their brokers.
+	stopTriggers()
 	// Calls still running when the drain ends are left to their leases:
 	// another replica runs them again.
 	stopWorker(drainCtx)
@@ -115,7 +122,11 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 // logStart says how Picasso runs; in the embedded development mode it
 // says so first, so nobody mistakes it for a production setup.
 func logStart(logger *slog.Logger, cfg *config, addr string, elapsed time.Duration, backendAttrs ...any) {
-	if cfg.Auth == authNoAuth {
+	switch {
+	case cfg.Auth == authNoAuth && !isLoopback(cfg.Host):
+		_, port, _ := net.SplitHostPort(addr)
+		logger.Warn("!!! DEVELOPMENT MODE ON A NON-LOOPBACK ADDRESS: NO AUTHENTICATION, ANYONE WHO CAN REACH "+net.JoinHostPort(cfg.Host, port)+" IS ADMIN OF EVERY PROJECT; only to try Picasso out, never in production !!!", "host", cfg.Host)
+	case cfg.Auth == authNoAuth:
 		logger.Warn("development mode: no authentication, every caller is admin", "host", cfg.Host)
 	}
 	logger.Info("picasso-api ready", append([]any{
