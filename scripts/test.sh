@@ -15,6 +15,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "services"
 scripts/mariadb.sh
 scripts/bubblewrap.sh
+scripts/runtimes.sh
 scripts/brokers.sh
 scripts/keystone.sh start
 eval "$(scripts/keystone.sh env)"

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/internal/testenv"
 )
 
 // zipOf builds a zip archive of the files.
@@ -211,7 +212,7 @@ func TestNodeHandler(t *testing.T) {
 	rt, _ := newRuntime(t, Options{FunctionsDir: t.TempDir(), CodeCacheDir: t.TempDir()})
 	defer rt.Close(testContext(t))
 	if _, ok := rt.langs["nodejs"]; !ok {
-		t.Skip("no Node.js on this machine") // CI installs it: scripts/install-runtimes.sh
+		testenv.Unavailable(t, "Node.js (scripts/runtimes.sh installs it)")
 	}
 	route := codeRoute("/js", "nodejs", "index.handler")
 	deploy(t, rt, route, 1, picasso.CodeZip, "", zipOf(t, map[string]string{"index.js": `
