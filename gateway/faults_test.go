@@ -90,6 +90,23 @@ func (h *harness) timed(t *testing.T, bound time.Duration, method, path, token, 
 	return resp
 }
 
+// recovers waits for method path to answer 200 once a fault is gone. It
+// polls, because the shared Keystone behind the link may itself answer a
+// validation after the validator's short timeout on a loaded machine.
+func recovers(t *testing.T, h *harness, method, path, token, body string) {
+	t.Helper()
+	status := 0
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := h.try(context.Background(), method, path, token, jsonBody(body))
+		if err == nil {
+			if status = resp.Status; status == http.StatusOK {
+				return
+			}
+		}
+	}
+	t.Errorf("%s %s still answers %d after the fault ended, want 200", method, path, status)
+}
+
 // readiness returns /readyz's status and its per-check verdicts.
 func (h *harness) readiness(t *testing.T) (int, map[string]string) {
 	t.Helper()
@@ -245,8 +262,8 @@ func TestKeystoneFaults(t *testing.T) {
 				},
 			)
 			link.set(passThrough)
-			h.timed(t, bound, "GET", "/v1/"+project.ID+"/apps/k", token, "").expect(t, http.StatusOK)
-			h.timed(t, bound, "POST", private, token, "x").expect(t, http.StatusOK)
+			recovers(t, h, "GET", "/v1/"+project.ID+"/apps/k", token, "")
+			recovers(t, h, "POST", private, token, "x")
 		})
 	}
 	h.do(t, "GET", "/v1/"+project.ID+"/apps/new", token, nil).expectError(t, http.StatusNotFound)

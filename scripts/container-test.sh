@@ -290,7 +290,8 @@ docker run -d --name prod --network host --env-file "$work/picasso.env" \
   --security-opt seccomp=unconfined --security-opt systempaths=unconfined "$IMAGE" >/dev/null
 url="http://localhost:$port"
 wait_health prod
-docker logs prod 2>&1 | grep -q "\"sandbox\":\"bwrap\"" || fail "production: the local runtime is not sandboxed"
+prod_logs=$(docker logs prod 2>&1)
+[[ $prod_logs == *'"sandbox":"bwrap"'* ]] || fail "production: the local runtime is not sandboxed"
 token=$(curl -sf -D - -o /dev/null -H 'Content-Type: application/json' "$OS_AUTH_URL/auth/tokens" -d "{\"auth\":{
   \"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"$OS_ADMIN_USERNAME\",\"domain\":{\"name\":\"$OS_USER_DOMAIN_NAME\"},\"password\":\"$OS_ADMIN_PASSWORD\"}}},
   \"scope\":{\"project\":{\"name\":\"$OS_ADMIN_PROJECT_NAME\",\"domain\":{\"name\":\"$OS_PROJECT_DOMAIN_NAME\"}}}}}" |
