@@ -135,12 +135,9 @@ func (rt *Runtime) warmWorker(ctx context.Context, call *picasso.Call, lr *langR
 
 // returnWorker keeps a worker warm, unless the runtime is closing.
 func (rt *Runtime) returnWorker(route routeKey, w *worker) {
-	select {
-	case <-rt.workers.stop:
+	rt.startReaper()
+	if !rt.workers.put(route, w, time.Now()) {
 		w.kill(rt)
-	default:
-		rt.startReaper()
-		rt.workers.put(route, w, time.Now())
 	}
 }
 

@@ -50,12 +50,19 @@ func (p *workerPool) take(route routeKey, key string) (w *worker, stale []*worke
 	return w, stale
 }
 
-// put returns a worker that served its call well.
-func (p *workerPool) put(route routeKey, w *worker, now time.Time) {
+// put keeps a worker that served its call well; false once the pool is
+// closing, when the caller kills it instead.
+func (p *workerPool) put(route routeKey, w *worker, now time.Time) bool {
 	w.lastUsed = now
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.stop:
+		return false
+	default:
+	}
 	p.idle[route] = append(p.idle[route], w)
-	p.mu.Unlock()
+	return true
 }
 
 func (p *workerPool) set(route routeKey, workers []*worker) {
