@@ -11,10 +11,13 @@ type Code string
 const (
 	EINVALID         Code = "invalid"         // the request is malformed (400)
 	EUNAUTHENTICATED Code = "unauthenticated" // no or bad credentials (401)
+	EBADSIGNATURE    Code = "bad_signature"   // a signed request's signature is missing, stale, replayed or wrong (401, no Keystone challenge)
 	EFORBIDDEN       Code = "forbidden"       // credentials lack the right (403)
 	ENOTFOUND        Code = "not_found"       // no such resource visible to the caller (404)
+	EBADMETHOD       Code = "bad_method"      // the resource does not answer this HTTP method (405)
 	ECONFLICT        Code = "conflict"        // clashes with existing state (409)
 	ETOOLARGE        Code = "too_large"       // body over the limit (413)
+	EBADMEDIA        Code = "bad_media"       // the body's media type is not accepted (415)
 	EBADGATEWAY      Code = "bad_gateway"     // backend unreachable, reset, or function failed (502)
 	EUNAVAILABLE     Code = "unavailable"     // a dependency is down or overloaded (503)
 	ETIMEOUT         Code = "timeout"         // the function or backend ran past its deadline (504)

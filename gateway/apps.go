@@ -38,16 +38,14 @@ type messageResponse struct {
 }
 
 func (s *Server) handleListApps() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		page, err := pageOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		apps, err := s.store.ListApps(r.Context(), mux.Vars(r)["project_id"], page)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		resp := appsResponse{Apps: make([]appView, 0, len(apps)), Message: "Successfully listed applications"}
 		for _, a := range apps {
@@ -57,18 +55,18 @@ func (s *Server) handleListApps() http.Handler {
 			resp.NextMarker = nextMarker(page, len(apps), apps[len(apps)-1].Name)
 		}
 		writeJSON(w, http.StatusOK, resp)
+		return nil
 	})
 }
 
 // handleCreateApp writes the store first, so that its unique keys decide
 // races, then the backend; a backend failure removes the row again.
 func (s *Server) handleCreateApp() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		projectID := mux.Vars(r)["project_id"]
 		var req createAppRequest
 		if err := s.decodeBody(r, "createApp", &req); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		app := &picasso.App{
 			ProjectID:   projectID,
@@ -81,21 +79,19 @@ func (s *Server) handleCreateApp() http.Handler {
 			app.Description = *req.App.Description
 		}
 		if err := app.Validate(); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		defer s.lockApp(projectID, app.Name)()
 		if err := s.store.CreateApp(r.Context(), app); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.createBackendApp(r.Context(), app); err != nil {
 			s.undo(r, "delete app row", s.store.DeleteApp(context.WithoutCancel(r.Context()), app.ID))
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		s.routes.invalidate()
 		writeJSON(w, http.StatusOK, appResponse{App: newAppView(app), Message: "App successfully created"})
+		return nil
 	})
 }
 
@@ -111,14 +107,14 @@ func (s *Server) createBackendApp(ctx context.Context, app *picasso.App) error {
 }
 
 func (s *Server) handleGetApp() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		vars := mux.Vars(r)
 		app, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, appResponse{App: newAppView(app), Message: "Successfully loaded app"})
+		return nil
 	})
 }
 
@@ -127,18 +123,16 @@ func (s *Server) handleGetApp() http.Handler {
 // first: if it refuses, the store is untouched; if the store then fails,
 // the backend gets the old app back.
 func (s *Server) handleUpdateApp() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		vars := mux.Vars(r)
 		var req updateAppRequest
 		if err := s.decodeBody(r, "updateApp", &req); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		defer s.lockApp(vars["project_id"], vars["app"])()
 		old, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		app := *old
 		if req.Description != nil {
@@ -146,47 +140,43 @@ func (s *Server) handleUpdateApp() http.Handler {
 		}
 		app.Config = mergeConfig(old.Config, req.Config)
 		if err := app.Validate(); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.backendOp("update_app", func() error { return s.backend.UpdateApp(r.Context(), &app) }); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.store.UpdateApp(r.Context(), &app); err != nil {
 			undo := context.WithoutCancel(r.Context())
 			s.undo(r, "restore backend app", s.backendOp("update_app", func() error { return s.backend.UpdateApp(undo, old) }))
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		s.routes.invalidate()
 		writeJSON(w, http.StatusOK, appResponse{App: newAppView(&app), Message: "App successfully updated"})
+		return nil
 	})
 }
 
 // handleDeleteApp removes the row first (the store refuses while routes
 // exist), then the backend app; a backend failure restores the row.
 func (s *Server) handleDeleteApp() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		vars := mux.Vars(r)
 		defer s.lockApp(vars["project_id"], vars["app"])()
 		app, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.store.DeleteApp(r.Context(), app.ID); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		err = s.backendOp("delete_app", func() error { return s.backend.DeleteApp(r.Context(), app) })
 		if err != nil && !picasso.IsCode(err, picasso.ENOTFOUND) {
 			s.undo(r, "restore app row", s.store.CreateApp(context.WithoutCancel(r.Context()), app))
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		s.routes.invalidate()
 		writeJSON(w, http.StatusOK, messageResponse{Message: "App successfully deleted"})
+		return nil
 	})
 }
 

@@ -49,11 +49,13 @@ func (s *Server) decodeBody(r *http.Request, operationID string, dst any) error 
 	return nil
 }
 
+var errNotJSON = picasso.Errorf(picasso.EBADMEDIA, "Content-Type must be application/json")
+
 // requireJSON accepts application/json with or without parameters.
 func requireJSON(r *http.Request) error {
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "application/json" {
-		return errUnsupportedMedia
+		return errNotJSON
 	}
 	return nil
 }

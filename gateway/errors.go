@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/picasso-faas/picasso"
@@ -13,19 +12,18 @@ import (
 var statusOf = map[picasso.Code]int{
 	picasso.EINVALID:         http.StatusBadRequest,
 	picasso.EUNAUTHENTICATED: http.StatusUnauthorized,
+	picasso.EBADSIGNATURE:    http.StatusUnauthorized,
 	picasso.EFORBIDDEN:       http.StatusForbidden,
 	picasso.ENOTFOUND:        http.StatusNotFound,
+	picasso.EBADMETHOD:       http.StatusMethodNotAllowed,
 	picasso.ECONFLICT:        http.StatusConflict,
 	picasso.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	picasso.EBADMEDIA:        http.StatusUnsupportedMediaType,
 	picasso.EBADGATEWAY:      http.StatusBadGateway,
 	picasso.EUNAVAILABLE:     http.StatusServiceUnavailable,
 	picasso.ETIMEOUT:         http.StatusGatewayTimeout,
 	picasso.EINTERNAL:        http.StatusInternalServerError,
 }
-
-// errUnsupportedMedia is the one error without a domain code: it only
-// exists at the HTTP layer.
-var errUnsupportedMedia = errors.New("unsupported media type")
 
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -39,11 +37,8 @@ type errorDetail struct {
 // writeError answers with the JSON error envelope. Errors without a domain
 // code are internal: they are logged in full and shown as a generic text.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusOf[picasso.ErrorCode(err)]
-	message := picasso.ErrorMessage(err)
-	if errors.Is(err, errUnsupportedMedia) {
-		status, message = http.StatusUnsupportedMediaType, "Content-Type must be application/json"
-	}
+	code := picasso.ErrorCode(err)
+	status := statusOf[code]
 	switch status {
 	case http.StatusInternalServerError:
 		s.logger.ErrorContext(r.Context(), "internal error", "error", err)
@@ -51,13 +46,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.logger.WarnContext(r.Context(), "dependency failure", "status", status, "error", err)
 	}
 	h := w.Header()
-	if status == http.StatusUnauthorized && s.cfg.KeystoneEndpoint != "" {
+	// Only a missing or bad token earns the Keystone challenge: no token
+	// would help a webhook call whose signature failed.
+	if code == picasso.EUNAUTHENTICATED && s.cfg.KeystoneEndpoint != "" {
 		h.Set("WWW-Authenticate", `Keystone uri="`+s.cfg.KeystoneEndpoint+`"`)
 	}
 	if status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "1")
 	}
-	writeJSON(w, status, errorBody{Error: errorDetail{Message: message, RequestID: requestIDFrom(r.Context())}})
+	writeJSON(w, status, errorBody{Error: errorDetail{Message: picasso.ErrorMessage(err), RequestID: requestIDFrom(r.Context())}})
 }
 
 // writeJSON writes v with the status. Encoding errors cannot be reported

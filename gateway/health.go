@@ -23,7 +23,7 @@ type version struct {
 // handleVersions answers GET / with the OpenStack version discovery
 // document, so catalog clients can find the v1 API.
 func (s *Server) handleVersions() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		base := s.baseURL(r)
 		writeJSON(w, http.StatusOK, map[string][]version{"versions": {{
 			ID:     "v1",
@@ -33,13 +33,15 @@ func (s *Server) handleVersions() http.Handler {
 				{Rel: "describedby", Href: base + "/api/swagger.json"},
 			},
 		}}})
+		return nil
 	})
 }
 
 // handleHealth says the process is alive; it calls no dependency.
 func (s *Server) handleHealth() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		return nil
 	})
 }
 
@@ -52,7 +54,7 @@ type readiness struct {
 // timeout, and names the ones that are down. Error texts stay in the log:
 // they may hold internal addresses.
 func (s *Server) handleReady() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadyTimeout)
 		defer cancel()
 		result := readiness{Status: "ok", Checks: make(map[string]string, len(s.checks))}
@@ -77,28 +79,27 @@ func (s *Server) handleReady() http.Handler {
 			status = http.StatusServiceUnavailable
 		}
 		writeJSON(w, status, result)
+		return nil
 	})
 }
 
-func handleSpec() http.Handler {
+func (s *Server) handleSpec() http.Handler {
 	spec := openapi.JSON()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(spec)
+		return nil
 	})
 }
 
 func (s *Server) handleNotFound() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, picasso.Errorf(picasso.ENOTFOUND, "Resource not found"))
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return picasso.Errorf(picasso.ENOTFOUND, "Resource not found")
 	})
 }
 
 func (s *Server) handleMethodNotAllowed() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{
-			Message:   "Method " + r.Method + " is not allowed on this resource",
-			RequestID: requestIDFrom(r.Context()),
-		}})
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return picasso.Errorf(picasso.EBADMETHOD, "Method %s is not allowed on this resource", r.Method)
 	})
 }

@@ -25,71 +25,62 @@ var errRouteNotFound = picasso.Errorf(picasso.ENOTFOUND, "Route not found")
 // /r/{backend_name}/{route}. Backend names start with "pf" and "p" is not a
 // hex digit, so the two forms can never be confused.
 func (s *Server) handleInvoke() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		vars := mux.Vars(r)
 		first, rest := vars["first"], vars["rest"]
 		if !picasso.IsProjectID(first) {
-			s.invokePublic(w, r, first, "/"+rest)
-			return
+			return s.invokePublic(w, r, first, "/"+rest)
 		}
 		appName, path, ok := strings.Cut(rest, "/")
 		if !ok {
-			s.writeError(w, r, errRouteNotFound)
-			return
+			return errRouteNotFound
 		}
-		s.invokePrivate(w, r, first, appName, "/"+path, false)
+		return s.invokePrivate(w, r, first, appName, "/"+path, false)
 	})
 }
 
 // handleInvokeV1 serves python-picassoclient's /v1/r/{project_id}/{app}/{route}
 // and answers in its envelope.
 func (s *Server) handleInvokeV1() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		vars := mux.Vars(r)
-		s.invokePrivate(w, r, vars["project_id"], vars["app"], "/"+vars["route"], true)
+		return s.invokePrivate(w, r, vars["project_id"], vars["app"], "/"+vars["route"], true)
 	})
 }
 
-func (s *Server) invokePublic(w http.ResponseWriter, r *http.Request, backendName, path string) {
+func (s *Server) invokePublic(w http.ResponseWriter, r *http.Request, backendName, path string) error {
 	if !picasso.IsBackendName(backendName) || picasso.ValidateRoutePath(path) != nil {
-		s.writeError(w, r, errRouteNotFound)
-		return
+		return errRouteNotFound
 	}
 	entry, err := s.routes.publicRoute(r.Context(), backendName, path)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if entry.route == nil || !entry.route.IsPublic {
-		s.writeError(w, r, errRouteNotFound)
-		return
+		return errRouteNotFound
 	}
-	s.call(w, r, entry, nil, false)
+	return s.call(w, r, entry, nil, false)
 }
 
 // invokePrivate authorizes before it looks the route up, so that a caller
 // of another project learns nothing about this project's routes.
-func (s *Server) invokePrivate(w http.ResponseWriter, r *http.Request, projectID, appName, path string, envelope bool) {
+func (s *Server) invokePrivate(w http.ResponseWriter, r *http.Request, projectID, appName, path string, envelope bool) error {
 	setAccessProject(r.Context(), projectID)
 	id, err := s.authorize(r, projectID, picasso.ActionInvoke)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if picasso.ValidateAppName(appName) != nil || picasso.ValidateRoutePath(path) != nil {
-		s.writeError(w, r, errRouteNotFound)
-		return
+		return errRouteNotFound
 	}
 	entry, err := s.routes.privateRoute(r.Context(), projectID, appName, path)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if entry.route == nil {
-		s.writeError(w, r, errRouteNotFound)
-		return
+		return errRouteNotFound
 	}
-	s.call(w, r.WithContext(context.WithValue(r.Context(), identityKey, id)), entry, id, envelope)
+	return s.call(w, r.WithContext(context.WithValue(r.Context(), identityKey, id)), entry, id, envelope)
 }
 
 var errTooManyCalls = picasso.Errorf(picasso.EUNAVAILABLE, "Too many concurrent function calls; retry later")
@@ -97,13 +88,11 @@ var errTooManyCalls = picasso.Errorf(picasso.EUNAVAILABLE, "Too many concurrent 
 // call forwards the request to the backend and streams the answer back.
 // Picasso enforces the route's timeout plus a margin itself, because a
 // backend may never answer.
-func (s *Server) call(w http.ResponseWriter, r *http.Request, entry resolvedRoute, id *picasso.Identity, envelope bool) {
+func (s *Server) call(w http.ResponseWriter, r *http.Request, entry resolvedRoute, id *picasso.Identity, envelope bool) error {
 	start := time.Now()
 	err := s.forward(w, r, entry, id, envelope)
 	s.metrics.observeCall(err, time.Since(start))
-	if err != nil {
-		s.writeError(w, r, err)
-	}
+	return err
 }
 
 // forward returns an error only while nothing has been written yet.

@@ -178,13 +178,13 @@ func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // authorized authenticates the caller's token, checks the project id of
 // the URL and asks the policy whether the caller may perform action on it.
 func (s *Server) authorized(action picasso.Action, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := s.authorize(r, mux.Vars(r)["project_id"], action)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey, id)))
+		return nil
 	})
 }
 

@@ -29,8 +29,8 @@ func (s *Server) newRouter() http.Handler {
 	r.Handle("/healthz", s.handleHealth()).Methods(http.MethodGet)
 	r.Handle("/readyz", s.handleReady()).Methods(http.MethodGet)
 	r.Handle("/metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})).Methods(http.MethodGet)
-	r.Handle("/api/swagger.json", handleSpec()).Methods(http.MethodGet)
-	r.Handle("/openapi.json", handleSpec()).Methods(http.MethodGet)
+	r.Handle("/api/swagger.json", s.handleSpec()).Methods(http.MethodGet)
+	r.Handle("/openapi.json", s.handleSpec()).Methods(http.MethodGet)
 	r.Handle("/api", openapi.UIHandler("/api/swagger.json")).Methods(http.MethodGet)
 	r.PathPrefix("/api/").Handler(openapi.UIHandler("/api/swagger.json")).Methods(http.MethodGet)
 

@@ -90,21 +90,18 @@ func (s *Server) routeOf(r *http.Request) (*picasso.App, *picasso.Route, error) 
 }
 
 func (s *Server) handleListRoutes() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		page, err := pageOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		app, err := s.appOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		routes, err := s.store.ListRoutes(r.Context(), app.ID, page)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		resp := routesResponse{Routes: make([]routeView, 0, len(routes)), Message: "Successfully loaded app routes"}
 		for _, rt := range routes {
@@ -114,42 +111,39 @@ func (s *Server) handleListRoutes() http.Handler {
 			resp.NextMarker = nextMarker(page, len(routes), routes[len(routes)-1].Path)
 		}
 		writeJSON(w, http.StatusOK, resp)
+		return nil
 	})
 }
 
 // handleCreateRoute writes the store first, then the backend; a backend
 // failure removes the row again.
 func (s *Server) handleCreateRoute() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var req createRouteRequest
 		if err := s.decodeBody(r, "createRoute", &req); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		app, err := s.appOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		rt := &picasso.Route{AppID: app.ID, Path: req.Route.Path}
 		req.Route.applyTo(rt)
 		rt.ApplyDefaults()
 		if err := rt.Validate(); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		defer s.lockApp(app.ProjectID, app.Name)()
 		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.createBackendRoute(r.Context(), app, rt); err != nil {
 			s.undo(r, "delete route row", s.store.DeleteRoute(context.WithoutCancel(r.Context()), app.ID, rt.Path))
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		s.routes.invalidate()
 		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, rt), Message: "App route successfully created"})
+		return nil
 	})
 }
 
@@ -164,73 +158,67 @@ func (s *Server) createBackendRoute(ctx context.Context, app *picasso.App, rt *p
 }
 
 func (s *Server) handleGetRoute() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		app, rt, err := s.routeOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, rt), Message: "App route successfully loaded"})
+		return nil
 	})
 }
 
 // handleUpdateRoute writes the backend first, like handleUpdateApp.
 func (s *Server) handleUpdateRoute() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var req routeFields
 		if err := s.decodeBody(r, "updateRoute", &req); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		vars := mux.Vars(r)
 		defer s.lockApp(vars["project_id"], vars["app"])()
 		app, old, err := s.routeOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		rt := *old
 		req.applyTo(&rt)
 		if err := rt.Validate(); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.backendOp("update_route", func() error { return s.backend.UpdateRoute(r.Context(), app, &rt) }); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.store.UpdateRoute(r.Context(), &rt); err != nil {
 			undo := context.WithoutCancel(r.Context())
 			s.undo(r, "restore backend route", s.backendOp("update_route", func() error { return s.backend.UpdateRoute(undo, app, old) }))
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		s.routes.invalidate()
 		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, &rt), Message: "Route successfully updated"})
+		return nil
 	})
 }
 
 // handleDeleteRoute deletes exactly one route: the row, then the backend
 // route; a backend failure restores the row.
 func (s *Server) handleDeleteRoute() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		vars := mux.Vars(r)
 		defer s.lockApp(vars["project_id"], vars["app"])()
 		app, rt, err := s.routeOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.store.DeleteRoute(r.Context(), app.ID, rt.Path); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.backendOp("delete_route", func() error { return s.backend.DeleteRoute(r.Context(), app, rt.Path) }); err != nil {
 			s.undo(r, "restore route row", s.store.CreateRoute(context.WithoutCancel(r.Context()), rt))
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		s.routes.invalidate()
 		writeJSON(w, http.StatusOK, messageResponse{Message: "Route successfully deleted"})
+		return nil
 	})
 }

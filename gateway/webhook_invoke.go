@@ -20,53 +20,42 @@ var errWebhookNotFound = picasso.Errorf(picasso.ENOTFOUND, "Webhook not found")
 // The access log and metrics name the route template, never the token.
 func (s *Server) handleInvokeWebhook() http.Handler {
 	seen := newReplayCache(maxRememberedSignatures)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		token := mux.Vars(r)["token"]
 		if !isWebhookToken(token) {
-			s.writeError(w, r, errWebhookNotFound)
-			return
+			return errWebhookNotFound
 		}
 		wh, app, err := s.store.GetWebhookByToken(r.Context(), picasso.HashWebhookToken(token))
 		if picasso.IsCode(err, picasso.ENOTFOUND) || err == nil && !wh.Enabled {
 			err = errWebhookNotFound
 		}
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if wh.Signed() {
 			body, err := s.readSignedBody(w, r, wh, seen)
 			if err != nil {
-				s.refuseWebhookCall(w, r, wh, err)
-				return
+				return s.refuseWebhookCall(r, wh, err)
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		entry, err := s.routes.publicRoute(r.Context(), app.BackendName, wh.RoutePath)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if entry.route == nil {
-			s.writeError(w, r, errWebhookNotFound)
-			return
+			return errWebhookNotFound
 		}
-		s.call(w, r, entry, nil, false)
+		return s.call(w, r, entry, nil, false)
 	})
 }
 
-// refuseWebhookCall answers a call whose signature failed. Its 401 carries
-// no Keystone challenge: no token would help. The log names the webhook
-// by its public id, which is no credential.
-func (s *Server) refuseWebhookCall(w http.ResponseWriter, r *http.Request, wh *picasso.Webhook, err error) {
-	if !picasso.IsCode(err, picasso.EUNAUTHENTICATED) {
-		s.writeError(w, r, err)
-		return
+// refuseWebhookCall logs a call whose signature failed, naming the
+// webhook by its public id, which is no credential, and returns err.
+func (s *Server) refuseWebhookCall(r *http.Request, wh *picasso.Webhook, err error) error {
+	if picasso.IsCode(err, picasso.EBADSIGNATURE) {
+		s.logger.WarnContext(r.Context(), "webhook call refused", "webhook_id", wh.ID,
+			"reason", picasso.ErrorMessage(err), "request_id", requestIDFrom(r.Context()))
 	}
-	s.logger.WarnContext(r.Context(), "webhook call refused", "webhook_id", wh.ID,
-		"reason", picasso.ErrorMessage(err), "request_id", requestIDFrom(r.Context()))
-	writeJSON(w, http.StatusUnauthorized, errorBody{Error: errorDetail{
-		Message:   picasso.ErrorMessage(err),
-		RequestID: requestIDFrom(r.Context()),
-	}})
+	return err
 }

@@ -36,13 +36,13 @@ const webhookSignatureWindow = 5 * time.Minute
 const maxRememberedSignatures = 100_000
 
 var (
-	errUnsigned = picasso.Errorf(picasso.EUNAUTHENTICATED,
+	errUnsigned = picasso.Errorf(picasso.EBADSIGNATURE,
 		"Missing webhook signature: send %s and %s", WebhookTimestampHeader, WebhookSignatureHeader)
-	errStaleSignature = picasso.Errorf(picasso.EUNAUTHENTICATED,
+	errStaleSignature = picasso.Errorf(picasso.EBADSIGNATURE,
 		"Webhook signature timestamp is malformed or more than %d seconds away from the server's clock",
 		int(webhookSignatureWindow.Seconds()))
-	errBadSignature = picasso.Errorf(picasso.EUNAUTHENTICATED, "Invalid webhook signature")
-	errReplayed     = picasso.Errorf(picasso.EUNAUTHENTICATED, "Webhook request was already received (replayed)")
+	errBadSignature = picasso.Errorf(picasso.EBADSIGNATURE, "Invalid webhook signature")
+	errReplayed     = picasso.Errorf(picasso.EBADSIGNATURE, "Webhook request was already received (replayed)")
 	errTooManySigns = picasso.Errorf(picasso.EUNAVAILABLE, "Too many signed webhook calls; retry later")
 )
 

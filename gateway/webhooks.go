@@ -123,21 +123,18 @@ func (s *Server) decodeOptionalBody(r *http.Request, operationID string, dst any
 }
 
 func (s *Server) handleListWebhooks() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		page, err := pageOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		app, rt, err := s.routeOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		webhooks, err := s.store.ListWebhooks(r.Context(), app.ID, rt.Path, page)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		resp := webhooksResponse{Webhooks: make([]webhookView, 0, len(webhooks)), Message: "Successfully listed webhooks"}
 		for _, wh := range webhooks {
@@ -147,117 +144,109 @@ func (s *Server) handleListWebhooks() http.Handler {
 			resp.NextMarker = nextMarker(page, len(webhooks), webhooks[len(webhooks)-1].ID)
 		}
 		writeJSON(w, http.StatusOK, resp)
+		return nil
 	})
 }
 
 func (s *Server) handleCreateWebhook() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var req createWebhookRequest
 		if err := s.decodeOptionalBody(r, "createWebhook", &req); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		app, rt, err := s.routeOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		wh := &picasso.Webhook{AppID: app.ID, RoutePath: rt.Path, Enabled: true}
 		setIf(&wh.Description, req.Webhook.Description)
 		setIf(&wh.Enabled, req.Webhook.Enabled)
 		if err := wh.Validate(); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		token := issueCredentials(wh, req.Webhook.Signed)
 		if err := s.store.CreateWebhook(r.Context(), wh); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, webhookResponse{
 			Webhook: s.withCredentials(r, app, wh, token),
 			Message: "Webhook successfully created",
 		})
+		return nil
 	})
 }
 
 func (s *Server) handleGetWebhook() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		app, wh, err := s.webhookOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, webhookResponse{Webhook: newWebhookView(app, wh), Message: "Webhook successfully loaded"})
+		return nil
 	})
 }
 
 func (s *Server) handleUpdateWebhook() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var req updateWebhookRequest
 		if err := s.decodeBody(r, "updateWebhook", &req); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		app, wh, err := s.webhookOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		setIf(&wh.Description, req.Description)
 		setIf(&wh.Enabled, req.Enabled)
 		if err := wh.Validate(); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.store.UpdateWebhook(r.Context(), wh); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, webhookResponse{Webhook: newWebhookView(app, wh), Message: "Webhook successfully updated"})
+		return nil
 	})
 }
 
 // handleRotateWebhook replaces the token (and the secret of a signed
 // webhook); the old URL stops working with the store write.
 func (s *Server) handleRotateWebhook() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var req rotateWebhookRequest
 		if err := s.decodeOptionalBody(r, "rotateWebhook", &req); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		app, wh, err := s.webhookOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		signed := wh.Signed()
 		setIf(&signed, req.Signed)
 		token := issueCredentials(wh, signed)
 		if err := s.store.UpdateWebhook(r.Context(), wh); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, webhookResponse{
 			Webhook: s.withCredentials(r, app, wh, token),
 			Message: "Webhook successfully rotated",
 		})
+		return nil
 	})
 }
 
 func (s *Server) handleDeleteWebhook() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		app, rt, err := s.routeOf(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.store.DeleteWebhook(r.Context(), app.ID, rt.Path, mux.Vars(r)["webhook_id"]); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, messageResponse{Message: "Webhook successfully deleted"})
+		return nil
 	})
 }
 
