@@ -25,3 +25,6 @@ func StatusMap() map[picasso.Code]int { return maps.Clone(statusOf) }
 
 // Router is the API surface, for tests that walk it.
 func (s *Server) Router() *mux.Router { return s.router }
+
+// RaceEnabled tells volume tests that the race detector is on.
+const RaceEnabled = raceEnabled

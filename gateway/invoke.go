@@ -148,20 +148,6 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedR
 	return nil
 }
 
-// writeEnvelope answers the old client's form: the function's output as a
-// string under "result".
-func (s *Server) writeEnvelope(ctx context.Context, w http.ResponseWriter, res *picasso.CallResult) error {
-	out, err := io.ReadAll(io.LimitReader(res.Body, s.cfg.MaxBodyBytes+1))
-	if err != nil {
-		return s.callError(ctx, picasso.Wrap(picasso.EBADGATEWAY, err, "Function response was cut short"))
-	}
-	if int64(len(out)) > s.cfg.MaxBodyBytes {
-		return picasso.Errorf(picasso.EBADGATEWAY, "Function response is larger than %d bytes", s.cfg.MaxBodyBytes)
-	}
-	writeJSON(w, res.Status, map[string]string{"result": string(out), "message": "App route successfully executed"})
-	return nil
-}
-
 // callError names the real reason of a failed call: Picasso's own
 // deadline, or a request body over the limit, whatever the backend saw.
 func (s *Server) callError(ctx context.Context, err error) error {

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/picasso-faas/picasso/gateway"
 )
 
 // TestClientChosenMethodsAddNoSeries sends 50,000 requests (5,000 under
@@ -17,7 +19,7 @@ import (
 func TestClientChosenMethodsAddNoSeries(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))
 	requests := 50000
-	if raceEnabled {
+	if gateway.RaceEnabled {
 		requests /= 10
 	}
 	send := func(method string, n int) {

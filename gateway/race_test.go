@@ -1,6 +1,6 @@
 //go:build race
 
-package gateway_test
+package gateway
 
 // raceEnabled: the race detector slows request handling about tenfold, so
 // volume tests send a tenth of their requests; the plain run sends all.
