@@ -106,8 +106,11 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedR
 	if r.ContentLength > s.cfg.MaxBodyBytes {
 		return s.errTooLarge()
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), entry.route.TimeoutDuration()+s.cfg.InvokeTimeoutMargin)
+	deadline := time.Now().Add(entry.route.TimeoutDuration() + s.cfg.InvokeTimeoutMargin)
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
+	// The body, too, must arrive within the call's deadline (bodyguard.go).
+	http.NewResponseController(w).SetReadDeadline(deadline)
 
 	res, err := s.backend.Invoke(ctx, &picasso.Call{
 		App:       entry.app,

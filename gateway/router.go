@@ -64,7 +64,7 @@ func (s *Server) newRouter() http.Handler {
 	r.MethodNotAllowedHandler = s.observe(s.handleMethodNotAllowed())
 	nameRoutes(r)
 	s.router = r
-	return s.withRequestID(s.recoverPanics(r))
+	return s.withRequestID(s.separateOrigins(s.guardBody(s.recoverPanics(r))))
 }
 
 // nameRoutes names every route after its template without the patterns

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -22,12 +23,19 @@ type Config struct {
 	// PublicURL is the base of the URLs shown to users (public_url,
 	// private_url, version links), without a trailing slash.
 	PublicURL string
+	// FunctionURL, when set, is the base of a separate origin for function
+	// calls (origin.go): /r/ and /webhooks/ answer only on its host, and
+	// the function URLs shown to users point there.
+	FunctionURL string
 	// KeystoneEndpoint is advertised in WWW-Authenticate on 401s.
 	KeystoneEndpoint string
 	// MaxBodyBytes bounds a function call's request body (413 beyond).
 	MaxBodyBytes int64
 	// MaxAPIBodyBytes bounds a management request's JSON body.
 	MaxAPIBodyBytes int64
+	// BodyReadTimeout bounds the time a client has to send a request body;
+	// a function call's body has the call's deadline instead.
+	BodyReadTimeout time.Duration
 	// InvokeTimeoutMargin is added to a route's timeout to form the
 	// deadline Picasso itself enforces on a call (504 beyond).
 	InvokeTimeoutMargin time.Duration
@@ -76,6 +84,8 @@ type Server struct {
 	inflight chan struct{}
 	router   *mux.Router
 	handler  http.Handler
+	// functionHost is FunctionURL's host, empty without a function origin.
+	functionHost string
 }
 
 // NewServer builds the gateway. It panics only on programming errors
@@ -96,6 +106,9 @@ func NewServer(cfg Config, deps Deps) *Server {
 		locks:    newKeyedMutex(),
 		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
 	}
+	if u, err := url.Parse(cfg.FunctionURL); err == nil && cfg.FunctionURL != "" {
+		s.functionHost = u.Host
+	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -105,11 +118,15 @@ func NewServer(cfg Config, deps Deps) *Server {
 
 func withDefaults(cfg Config) Config {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	cfg.FunctionURL = strings.TrimRight(cfg.FunctionURL, "/")
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 32 << 20
 	}
 	if cfg.MaxAPIBodyBytes <= 0 {
 		cfg.MaxAPIBodyBytes = 1 << 20
+	}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = 30 * time.Second
 	}
 	if cfg.InvokeTimeoutMargin <= 0 {
 		cfg.InvokeTimeoutMargin = 2 * time.Second

@@ -84,7 +84,7 @@ func newWebhookView(app *picasso.App, wh *picasso.Webhook) webhookView {
 // just made: the one time the caller can learn them.
 func (s *Server) withCredentials(r *http.Request, app *picasso.App, wh *picasso.Webhook, token string) webhookView {
 	v := newWebhookView(app, wh)
-	v.URL = s.baseURL(r) + "/webhooks/" + token
+	v.URL = s.functionBaseURL(r) + "/webhooks/" + token
 	v.Secret = wh.Secret
 	return v
 }

@@ -49,6 +49,8 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		MaxBodyBytes:        cfg.MaxBodyBytes,
 		MaxInFlightCalls:    cfg.MaxInFlightCalls,
 		InvokeTimeoutMargin: cfg.InvokeTimeoutMargin,
+		BodyReadTimeout:     cfg.BodyReadTimeout,
+		FunctionURL:         cfg.FunctionURL,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
@@ -149,6 +151,7 @@ func keystoneOptions(cfg *config, logger *slog.Logger) keystone.Options {
 		AppCredentialSecret: cfg.KeystoneAppCredentialKey,
 		CacheTTL:            cfg.TokenCacheTTL,
 		Timeout:             cfg.KeystoneTimeout,
+		MaxValidations:      cfg.KeystoneMaxValidations,
 		Logger:              logger,
 	}
 }
