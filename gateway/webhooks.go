@@ -113,15 +113,6 @@ func (s *Server) webhookOf(r *http.Request) (*picasso.App, *picasso.Webhook, err
 	return app, wh, nil
 }
 
-// decodeOptionalBody decodes a JSON body that the client may leave out
-// altogether; dst keeps its defaults then.
-func (s *Server) decodeOptionalBody(r *http.Request, operationID string, dst any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	return s.decodeBody(r, operationID, dst)
-}
-
 func (s *Server) handleListWebhooks() http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		page, err := pageOf(r)
