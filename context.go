@@ -2,11 +2,16 @@ package picasso
 
 import "context"
 
+// RequestIDHeader carries the request id between OpenStack services: the
+// gateway adopts or makes one per request and passes it on to Keystone,
+// the backends and the functions.
+const RequestIDHeader = "X-Openstack-Request-Id"
+
 type requestIDKey struct{}
 
 // WithRequestID returns ctx carrying the OpenStack request id of the call
 // being served, so that every dependency can pass it on (backends and
-// Keystone as X-Openstack-Request-Id) and every log line can show it.
+// Keystone in RequestIDHeader) and every log line can show it.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }

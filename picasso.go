@@ -5,7 +5,10 @@
 // other package can depend on it and on nothing else of ours.
 package picasso
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // App is a project's application: a named group of routes. Name is what the
 // project chose and is unique within the project; BackendName is the name
@@ -101,12 +104,7 @@ type Identity struct {
 
 // HasRole reports whether the identity holds the named role.
 func (id *Identity) HasRole(role string) bool {
-	for _, r := range id.Roles {
-		if r == role {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(id.Roles, role)
 }
 
 // Action is what a request wants to do; the policy decides which roles may.

@@ -6,15 +6,15 @@ import (
 )
 
 // Bounds of route settings. IronFunctions enforces none of them, so the
-// gateway does (its hazards 8 and 11).
+// gateway does (docs/ironfunctions.md, "What a gateway in front has to do").
 const (
-	MaxMemory         = 8192 // MiB
-	MaxTimeout        = 300  // seconds
-	MaxMaxConcurrency = 1000
-	MaxConfigEntries  = 100
-	MaxConfigKey      = 128
-	MaxConfigValue    = 4096
-	MaxHeaderEntries  = 50
+	MaxMemory           = 8192 // MiB
+	MaxTimeout          = 300  // seconds
+	MaxRouteConcurrency = 1000 // the highest max_concurrency of a route
+	MaxConfigEntries    = 100
+	MaxConfigKey        = 128
+	MaxConfigValue      = 4096
+	MaxHeaderEntries    = 50
 )
 
 // ApplyDefaults fills the fields a create request left out.
@@ -62,8 +62,8 @@ func (r *Route) Validate() error {
 		return Errorf(EINVALID, "Route memory must be between 1 and %d MiB", MaxMemory)
 	case r.Timeout < 1 || r.Timeout > MaxTimeout:
 		return Errorf(EINVALID, "Route timeout must be between 1 and %d seconds", MaxTimeout)
-	case r.MaxConcurrency < 1 || r.MaxConcurrency > MaxMaxConcurrency:
-		return Errorf(EINVALID, "Route max_concurrency must be between 1 and %d", MaxMaxConcurrency)
+	case r.MaxConcurrency < 1 || r.MaxConcurrency > MaxRouteConcurrency:
+		return Errorf(EINVALID, "Route max_concurrency must be between 1 and %d", MaxRouteConcurrency)
 	}
 	if err := ValidateConfig(r.Config); err != nil {
 		return err

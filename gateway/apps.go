@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"maps"
 	"net/http"
 
 	"github.com/gorilla/mux"
@@ -47,10 +48,7 @@ func (s *Server) handleListApps() http.Handler {
 		if err != nil {
 			return err
 		}
-		resp := appsResponse{Apps: make([]appView, 0, len(apps)), Message: "Successfully listed applications"}
-		for _, a := range apps {
-			resp.Apps = append(resp.Apps, newAppView(a))
-		}
+		resp := appsResponse{Apps: viewsOf(apps, newAppView), Message: "Successfully listed applications"}
 		if len(apps) > 0 {
 			resp.NextMarker = nextMarker(page, len(apps), apps[len(apps)-1].Name)
 		}
@@ -182,9 +180,7 @@ func (s *Server) handleDeleteApp() http.Handler {
 
 func mergeConfig(old, changes map[string]string) map[string]string {
 	merged := make(map[string]string, len(old)+len(changes))
-	for k, v := range old {
-		merged[k] = v
-	}
+	maps.Copy(merged, old)
 	for k, v := range changes {
 		if v == "" {
 			delete(merged, k)

@@ -3,6 +3,8 @@ package gateway
 import (
 	"net/http"
 	"time"
+
+	"github.com/picasso-faas/picasso"
 )
 
 // backendOp runs one management call to the backend and records it.
@@ -19,6 +21,6 @@ func (s *Server) backendOp(operation string, call func() error) error {
 func (s *Server) undo(r *http.Request, step string, err error) {
 	if err != nil {
 		s.logger.ErrorContext(r.Context(), "compensation failed: store and backend disagree; run picasso-api reconcile",
-			"step", step, "error", err, "request_id", requestIDFrom(r.Context()))
+			"step", step, "error", err, "request_id", picasso.RequestIDFrom(r.Context()))
 	}
 }

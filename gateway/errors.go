@@ -54,7 +54,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "1")
 	}
-	writeJSON(w, status, errorBody{Error: errorDetail{Message: picasso.ErrorMessage(err), RequestID: requestIDFrom(r.Context())}})
+	writeJSON(w, status, errorBody{Error: errorDetail{Message: picasso.ErrorMessage(err), RequestID: picasso.RequestIDFrom(r.Context())}})
 }
 
 // writeJSON writes v with the status. Encoding errors cannot be reported

@@ -51,7 +51,7 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Cleanup(backend.Close)
+	f.Cleanup(func() { backend.Close(context.Background()) })
 	registry := prometheus.NewRegistry()
 	gw := gateway.NewServer(gateway.Config{PublicURL: "http://picasso"}, gateway.Deps{
 		Store: db, Backend: backend, Auth: testTokens, Policy: testPolicy{},
@@ -292,11 +292,11 @@ func FuzzRequestID(f *testing.F) {
 			t.Fatalf("ValidRequestID(%q) = %v, the pattern says %v", id, valid, !valid)
 		}
 		u, _ := url.ParseRequestURI("/healthz")
-		req := (&http.Request{Method: "GET", URL: u, RequestURI: "/healthz", Header: http.Header{gateway.RequestIDHeader: {id}},
+		req := (&http.Request{Method: "GET", URL: u, RequestURI: "/healthz", Header: http.Header{picasso.RequestIDHeader: {id}},
 			Body: http.NoBody, Host: "picasso"}).WithContext(context.Background())
 		rec := httptest.NewRecorder()
 		s.gw.ServeHTTP(rec, req)
-		got := rec.Header().Get(gateway.RequestIDHeader)
+		got := rec.Header().Get(picasso.RequestIDHeader)
 		switch {
 		case valid && got != id:
 			t.Fatalf("valid id %q answered as %q", id, got)

@@ -28,7 +28,7 @@ var callerOnly = []string{
 }
 
 // gatewaySet are the headers Picasso itself sets on a forwarded request.
-var gatewaySet = []string{RequestIDHeader, "X-Forwarded-For"}
+var gatewaySet = []string{picasso.RequestIDHeader, "X-Forwarded-For"}
 
 // reserved holds the normalized names (see normalizedName) of callerOnly
 // and gatewaySet. IronFunctions and the local runtime turn every header
@@ -72,7 +72,7 @@ func forwardHeaders(r *http.Request, id *picasso.Identity, route *picasso.Route)
 			h.Set("X-Auth-Token", token)
 		}
 	}
-	h.Set(RequestIDHeader, requestIDFrom(r.Context()))
+	h.Set(picasso.RequestIDHeader, picasso.RequestIDFrom(r.Context()))
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		if len(prior) > 0 {
 			ip = strings.Join(prior, ", ") + ", " + ip

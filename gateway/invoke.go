@@ -80,7 +80,7 @@ func (s *Server) invokePrivate(w http.ResponseWriter, r *http.Request, projectID
 	if entry.route == nil {
 		return errRouteNotFound
 	}
-	return s.call(w, r.WithContext(context.WithValue(r.Context(), identityKey, id)), entry, id, envelope)
+	return s.call(w, r, entry, id, envelope)
 }
 
 var errTooManyCalls = picasso.Errorf(picasso.EUNAVAILABLE, "Too many concurrent function calls; retry later")
@@ -119,7 +119,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedR
 		RawQuery:  cleanQuery(r.URL.RawQuery),
 		Header:    forwardHeaders(r, id, entry.route),
 		Body:      http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes),
-		RequestID: requestIDFrom(r.Context()),
+		RequestID: picasso.RequestIDFrom(r.Context()),
 	})
 	if err != nil {
 		return s.callError(ctx, err)

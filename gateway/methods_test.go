@@ -63,7 +63,7 @@ func TestMethodsAnswerConsistently(t *testing.T) {
 		{"OPTIONS", "/nowhere", "", 404, ""},
 	}
 	for _, c := range cases {
-		resp := h.send(t, c.method, c.path, c.token, "")
+		resp := h.do(t, c.method, c.path, c.token, "")
 		if resp.Status != c.status || resp.Header.Get("Allow") != c.allow {
 			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", c.method, c.path, resp.Status, resp.Header.Get("Allow"), c.status, c.allow)
 		}

@@ -50,7 +50,7 @@ func TestClientChosenMethodsAddNoSeries(t *testing.T) {
 		}
 	}
 	series := func() int {
-		body := string(h.do("GET", "/metrics", "", nil).expect(t, 200).Body)
+		body := string(h.do(t, "GET", "/metrics", "", nil).expect(t, 200).Body)
 		return strings.Count(body, "\npicasso_http_request_duration_seconds_count{")
 	}
 	send("WARMUP", 1)

@@ -19,24 +19,18 @@ import (
 
 type contextKey int
 
-const (
-	identityKey contextKey = iota
-	accessInfoKey
-)
-
-// RequestIDHeader carries the request id between OpenStack services.
-const RequestIDHeader = "X-Openstack-Request-Id"
+const accessInfoKey contextKey = iota
 
 // withRequestID adopts the caller's request id when it has the OpenStack
 // form req-<uuid> (anything else could be used to forge log lines) and
 // generates one otherwise; the id is returned on every response.
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(RequestIDHeader)
+		id := r.Header.Get(picasso.RequestIDHeader)
 		if !ValidRequestID(id) {
 			id = NewRequestID()
 		}
-		w.Header().Set(RequestIDHeader, id)
+		w.Header().Set(picasso.RequestIDHeader, id)
 		next.ServeHTTP(w, r.WithContext(picasso.WithRequestID(r.Context(), id)))
 	})
 }
@@ -64,14 +58,6 @@ func ValidRequestID(id string) bool {
 		}
 	}
 	return true
-}
-
-func requestIDFrom(ctx context.Context) string { return picasso.RequestIDFrom(ctx) }
-
-// IdentityFrom returns the verified caller of the request, if any.
-func IdentityFrom(ctx context.Context) *picasso.Identity {
-	id, _ := ctx.Value(identityKey).(*picasso.Identity)
-	return id
 }
 
 // recoverPanics turns a handler panic into a 500 JSON error instead of a
@@ -117,7 +103,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.Int64("bytes", rec.bytes),
 				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 				slog.String("project_id", info.projectID),
-				slog.String("request_id", requestIDFrom(r.Context())),
+				slog.String("request_id", picasso.RequestIDFrom(r.Context())),
 			)
 		}()
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), accessInfoKey, info)))
@@ -179,11 +165,10 @@ func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // the URL and asks the policy whether the caller may perform action on it.
 func (s *Server) authorized(action picasso.Action, next http.Handler) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		id, err := s.authorize(r, mux.Vars(r)["project_id"], action)
-		if err != nil {
+		if _, err := s.authorize(r, mux.Vars(r)["project_id"], action); err != nil {
 			return err
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey, id)))
+		next.ServeHTTP(w, r)
 		return nil
 	})
 }

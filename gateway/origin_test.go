@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/gateway"
 )
 
@@ -37,12 +38,11 @@ func TestFunctionOriginIsSeparate(t *testing.T) {
 	apiHost := strings.TrimPrefix(h.url, "http://")
 	h.createApp(projA, "member-a", "fns")
 	route := h.createRoute(projA, "member-a", "fns", map[string]any{"path": "/pub", "image": "iron/echo", "is_public": true})
-	publicURL, _ := route["public_url"].(string)
-	if !strings.HasPrefix(publicURL, "https://"+fnHost+"/r/") || !strings.HasPrefix(route["private_url"].(string), "https://"+fnHost+"/r/") {
-		t.Fatalf("function URLs do not point at the function origin: %v %v", publicURL, route["private_url"])
+	publicURL := route.PublicURL
+	if !strings.HasPrefix(publicURL, "https://"+fnHost+"/r/") || !strings.HasPrefix(route.PrivateURL, "https://"+fnHost+"/r/") {
+		t.Fatalf("function URLs do not point at the function origin: %v %v", publicURL, route.PrivateURL)
 	}
-	hook := h.do("POST", "/v1/"+projA+"/apps/fns/routes/pub/webhooks", "member-a", nil).expect(t, 200).JSON(t)["webhook"].(map[string]any)
-	hookURL := hook["url"].(string)
+	hookURL := h.do(t, "POST", "/v1/"+projA+"/apps/fns/routes/pub/webhooks", "member-a", nil).expect(t, 200).decode(t).webhook(t).URL
 	if !strings.HasPrefix(hookURL, "https://"+fnHost+"/webhooks/") {
 		t.Fatalf("webhook URL %q is not on the function origin", hookURL)
 	}
@@ -91,7 +91,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"GET", "/api", ""}, {"GET", "/api/", ""}, {"GET", "/api/swagger.json", ""}, {"GET", "/openapi.json", ""},
 		{"GET", "/api/swagger-ui-bundle.js", ""},
 	} {
-		resp := h.do(c.method, c.path, c.token, nil)
+		resp := h.do(t, c.method, c.path, c.token, nil)
 		hdr := resp.Header
 		csp := hdr.Get("Content-Security-Policy")
 		if hdr.Get("X-Content-Type-Options") != "nosniff" || hdr.Get("X-Frame-Options") != "DENY" ||
@@ -100,8 +100,8 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 	sent := gateway.NewRequestID()
-	resp := h.do("POST", "/r/"+h.backendName(t, "fns")+"/pub", "", "x", gateway.RequestIDHeader, sent).expect(t, 200)
-	if got := resp.Header.Values(gateway.RequestIDHeader); len(got) != 1 || got[0] != sent {
+	resp := h.do(t, "POST", "/r/"+h.backendName(t, "fns")+"/pub", "", "x", picasso.RequestIDHeader, sent).expect(t, 200)
+	if got := resp.Header.Values(picasso.RequestIDHeader); len(got) != 1 || got[0] != sent {
 		t.Errorf("the route's header replaced the request id: %q, sent %q", got, sent)
 	}
 	if resp.Header.Get("Cache-Control") != "max-age=60" {
@@ -111,6 +111,5 @@ func TestSecurityHeaders(t *testing.T) {
 
 func (h *harness) backendName(t *testing.T, app string) string {
 	t.Helper()
-	view := h.do("GET", "/v1/"+projA+"/apps/"+app, "member-a", nil).expect(t, 200).JSON(t)
-	return view["app"].(map[string]any)["backend_name"].(string)
+	return h.do(t, "GET", "/v1/"+projA+"/apps/"+app, "member-a", nil).expect(t, 200).decode(t).app(t).BackendName
 }

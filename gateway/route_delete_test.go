@@ -33,28 +33,28 @@ func TestFailedRouteDeleteKeepsWebhooks(t *testing.T) {
 	})
 	publicAndPrivate(h)
 	routePath := "/v1/" + projA + "/apps/fns/routes/priv/x"
-	hook := h.do("POST", routePath+"/webhooks", "member-a", map[string]any{"webhook": map[string]any{"description": "aodh"}}).expect(t, 200).JSON(t)["webhook"].(map[string]any)
-	hookURL, err := url.Parse(hook["url"].(string))
+	hook := h.do(t, "POST", routePath+"/webhooks", "member-a", map[string]any{"webhook": map[string]any{"description": "aodh"}}).expect(t, 200).decode(t).webhook(t)
+	hookURL, err := url.Parse(hook.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := h.do("GET", routePath, "member-a", nil).expect(t, 200).JSON(t)
-	hooksBefore := h.do("GET", routePath+"/webhooks", "member-a", nil).expect(t, 200).JSON(t)
+	before := h.do(t, "GET", routePath, "member-a", nil).expect(t, 200).JSON(t)
+	hooksBefore := h.do(t, "GET", routePath+"/webhooks", "member-a", nil).expect(t, 200).JSON(t)
 
 	fail.Store(true)
-	h.do("DELETE", routePath, "member-a", nil).expect(t, 502)
+	h.do(t, "DELETE", routePath, "member-a", nil).expect(t, 502)
 
-	if after := h.do("GET", routePath, "member-a", nil).expect(t, 200).JSON(t); !reflect.DeepEqual(after, before) {
+	if after := h.do(t, "GET", routePath, "member-a", nil).expect(t, 200).JSON(t); !reflect.DeepEqual(after, before) {
 		t.Errorf("the route changed:\nbefore %v\nafter  %v", before, after)
 	}
-	if after := h.do("GET", routePath+"/webhooks", "member-a", nil).expect(t, 200).JSON(t); !reflect.DeepEqual(after, hooksBefore) {
+	if after := h.do(t, "GET", routePath+"/webhooks", "member-a", nil).expect(t, 200).JSON(t); !reflect.DeepEqual(after, hooksBefore) {
 		t.Errorf("the webhooks changed:\nbefore %v\nafter  %v", hooksBefore, after)
 	}
-	h.do("POST", hookURL.Path, "", "alarm").expect(t, 200)
+	h.do(t, "POST", hookURL.Path, "", "alarm").expect(t, 200)
 	h.expectInSync(t)
 
 	fail.Store(false)
-	h.do("DELETE", routePath, "member-a", nil).expect(t, 200)
-	h.do("POST", hookURL.Path, "", "alarm").expect(t, 404)
+	h.do(t, "DELETE", routePath, "member-a", nil).expect(t, 200)
+	h.do(t, "POST", hookURL.Path, "", "alarm").expect(t, 404)
 	h.expectInSync(t)
 }

@@ -103,9 +103,9 @@ func (s *Server) handleListRoutes() http.Handler {
 		if err != nil {
 			return err
 		}
-		resp := routesResponse{Routes: make([]routeView, 0, len(routes)), Message: "Successfully loaded app routes"}
-		for _, rt := range routes {
-			resp.Routes = append(resp.Routes, s.newRouteView(r, app, rt))
+		resp := routesResponse{
+			Routes:  viewsOf(routes, func(rt *picasso.Route) routeView { return s.newRouteView(r, app, rt) }),
+			Message: "Successfully loaded app routes",
 		}
 		if len(routes) > 0 {
 			resp.NextMarker = nextMarker(page, len(routes), routes[len(routes)-1].Path)

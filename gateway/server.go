@@ -116,31 +116,39 @@ func NewServer(cfg Config, deps Deps) *Server {
 	return s
 }
 
+// DefaultConfig holds the tunables a zero field of Config takes;
+// picasso-api shows them as its flags' defaults.
+func DefaultConfig() Config {
+	return Config{
+		MaxBodyBytes:        32 << 20,
+		MaxAPIBodyBytes:     1 << 20,
+		BodyReadTimeout:     30 * time.Second,
+		InvokeTimeoutMargin: 2 * time.Second,
+		MaxInFlightCalls:    1024,
+		ReadyTimeout:        2 * time.Second,
+		RouteCacheRefresh:   500 * time.Millisecond,
+	}
+}
+
 func withDefaults(cfg Config) Config {
+	def := DefaultConfig()
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	cfg.FunctionURL = strings.TrimRight(cfg.FunctionURL, "/")
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = 32 << 20
-	}
-	if cfg.MaxAPIBodyBytes <= 0 {
-		cfg.MaxAPIBodyBytes = 1 << 20
-	}
-	if cfg.BodyReadTimeout <= 0 {
-		cfg.BodyReadTimeout = 30 * time.Second
-	}
-	if cfg.InvokeTimeoutMargin <= 0 {
-		cfg.InvokeTimeoutMargin = 2 * time.Second
-	}
-	if cfg.MaxInFlightCalls <= 0 {
-		cfg.MaxInFlightCalls = 1024
-	}
-	if cfg.ReadyTimeout <= 0 {
-		cfg.ReadyTimeout = 2 * time.Second
-	}
-	if cfg.RouteCacheRefresh <= 0 {
-		cfg.RouteCacheRefresh = 500 * time.Millisecond
-	}
+	orDefault(&cfg.MaxBodyBytes, def.MaxBodyBytes)
+	orDefault(&cfg.MaxAPIBodyBytes, def.MaxAPIBodyBytes)
+	orDefault(&cfg.BodyReadTimeout, def.BodyReadTimeout)
+	orDefault(&cfg.InvokeTimeoutMargin, def.InvokeTimeoutMargin)
+	orDefault(&cfg.MaxInFlightCalls, def.MaxInFlightCalls)
+	orDefault(&cfg.ReadyTimeout, def.ReadyTimeout)
+	orDefault(&cfg.RouteCacheRefresh, def.RouteCacheRefresh)
 	return cfg
+}
+
+// orDefault sets *v to def unless it is positive.
+func orDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -73,8 +73,8 @@ func TestHeaderSpellingsCannotSpoofIdentity(t *testing.T) {
 			app := h.createApp(projA, "member-a", "spoof")
 			h.createRoute(projA, "member-a", "spoof", map[string]any{"path": "/pub", "image": b.image, "is_public": true})
 			h.createRoute(projA, "member-a", "spoof", map[string]any{"path": "/priv", "image": b.image})
-			hook := h.do("POST", "/v1/"+projA+"/apps/spoof/routes/pub/webhooks", "member-a", nil).expect(t, 200).JSON(t)
-			hookURL, err := url.Parse(hook["webhook"].(map[string]any)["url"].(string))
+			hook := h.do(t, "POST", "/v1/"+projA+"/apps/spoof/routes/pub/webhooks", "member-a", nil).expect(t, 200).decode(t).webhook(t)
+			hookURL, err := url.Parse(hook.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +84,7 @@ func TestHeaderSpellingsCannotSpoofIdentity(t *testing.T) {
 			}{
 				{"private", "/r/" + projA + "/spoof/priv", "member-a", true},
 				{"private-v1", "/v1/r/" + projA + "/spoof/priv", "member-a", true},
-				{"public", "/r/" + app["backend_name"].(string) + "/pub", "", false},
+				{"public", "/r/" + app.BackendName + "/pub", "", false},
 				{"webhook", hookURL.Path, "", false},
 			}
 			for _, c := range calls {

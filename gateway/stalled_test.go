@@ -69,11 +69,11 @@ func TestStalledBodiesAreCut(t *testing.T) {
 
 	conns := make([]net.Conn, stalled)
 	for i := range conns {
-		conns[i] = stall(t, h, "POST", "/r/"+app["backend_name"].(string)+"/pub")
+		conns[i] = stall(t, h, "POST", "/r/"+app.BackendName+"/pub")
 	}
 	for range 5 {
-		h.do("GET", "/healthz", "", nil).expect(t, 200)
-		h.do("POST", "/r/"+projB+"/other/priv", "member-b", "hello").expect(t, 200)
+		h.do(t, "GET", "/healthz", "", nil).expect(t, 200)
+		h.do(t, "POST", "/r/"+projB+"/other/priv", "member-b", "hello").expect(t, 200)
 	}
 
 	var wg sync.WaitGroup

@@ -100,3 +100,13 @@ func nonNil(m map[string]string) map[string]string {
 	}
 	return m
 }
+
+// viewsOf returns the view of each item: an empty list, never null, when
+// there are none.
+func viewsOf[T, V any](items []T, view func(T) V) []V {
+	views := make([]V, 0, len(items))
+	for _, item := range items {
+		views = append(views, view(item))
+	}
+	return views
+}

@@ -55,7 +55,7 @@ func (s *Server) handleInvokeWebhook() http.Handler {
 func (s *Server) refuseWebhookCall(r *http.Request, wh *picasso.Webhook, err error) error {
 	if picasso.IsCode(err, picasso.EBADSIGNATURE) {
 		s.logger.WarnContext(r.Context(), "webhook call refused", "webhook_id", wh.ID,
-			"reason", picasso.ErrorMessage(err), "request_id", requestIDFrom(r.Context()))
+			"reason", picasso.ErrorMessage(err), "request_id", picasso.RequestIDFrom(r.Context()))
 	}
 	return err
 }

@@ -127,9 +127,9 @@ func (s *Server) handleListWebhooks() http.Handler {
 		if err != nil {
 			return err
 		}
-		resp := webhooksResponse{Webhooks: make([]webhookView, 0, len(webhooks)), Message: "Successfully listed webhooks"}
-		for _, wh := range webhooks {
-			resp.Webhooks = append(resp.Webhooks, newWebhookView(app, wh))
+		resp := webhooksResponse{
+			Webhooks: viewsOf(webhooks, func(wh *picasso.Webhook) webhookView { return newWebhookView(app, wh) }),
+			Message:  "Successfully listed webhooks",
 		}
 		if len(webhooks) > 0 {
 			resp.NextMarker = nextMarker(page, len(webhooks), webhooks[len(webhooks)-1].ID)

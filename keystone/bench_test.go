@@ -5,15 +5,16 @@ import (
 	"time"
 
 	"github.com/picasso-faas/picasso/keystone"
+	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
 
 // A Fernet-sized token (Keystone's are about 180 bytes).
 const benchToken = "gAAAAABnExampleFernetTokenOfRealisticLength0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 func cachedValidator(b *testing.B) *keystone.Validator {
-	f := newFakeKeystone(b)
+	f := keystonetest.StartFake(b)
 	clock := newFakeClock()
-	f.addToken(benchToken, "p1", clock.Now().Add(time.Hour), "member", "reader")
+	f.AddToken(benchToken, "p1", clock.Now().Add(time.Hour), "member", "reader")
 	v := newValidator(b, fakeOptions(f.URL(), clock))
 	if _, err := v.Authenticate(b.Context(), benchToken); err != nil {
 		b.Fatal(err)

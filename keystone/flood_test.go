@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
 
 // Distinct garbage tokens each need Keystone: the caches cannot absorb
@@ -13,14 +14,14 @@ import (
 // EUNAVAILABLE at once, without reaching Keystone; once the slots free
 // up, validations resume.
 func TestDistinctTokensAreBoundedInFlight(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
 	opts := fakeOptions(f.URL(), clock)
 	opts.MaxValidations = 2
 	opts.Timeout = time.Minute
 	v := newValidator(t, opts)
 	gate := make(chan struct{})
-	f.set(func(f *fakeKeystone) { f.gate = gate })
+	f.HoldValidations(gate)
 
 	held := make(chan error, opts.MaxValidations)
 	for i := range opts.MaxValidations {
@@ -29,13 +30,13 @@ func TestDistinctTokensAreBoundedInFlight(t *testing.T) {
 			held <- err
 		}()
 	}
-	waitFor(t, func() bool { return f.validations.Load() == int64(opts.MaxValidations) })
+	waitFor(t, func() bool { return f.Validations.Load() == int64(opts.MaxValidations) })
 
 	for i := range 100 {
 		_, err := v.Authenticate(t.Context(), fmt.Sprintf("garbage-flood-%d", i))
 		wantCode(t, err, picasso.EUNAVAILABLE, "Too many token validations in progress; retry later")
 	}
-	if n := f.validations.Load(); n != int64(opts.MaxValidations) {
+	if n := f.Validations.Load(); n != int64(opts.MaxValidations) {
 		t.Fatalf("Keystone saw %d validations, want %d: the flood got through", n, opts.MaxValidations)
 	}
 

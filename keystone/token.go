@@ -7,7 +7,7 @@ import (
 )
 
 // tokenBody is the part of Keystone's GET /v3/auth/tokens answer Picasso
-// reads (docs/keystone.md A3).
+// reads (docs/keystone.md, A3).
 type tokenBody struct {
 	Token struct {
 		ExpiresAt time.Time `json:"expires_at"`

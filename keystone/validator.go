@@ -180,7 +180,7 @@ func (v *Validator) fetch(ctx context.Context, token string, key tokenKey) (*pic
 	}
 	headers := map[string]string{"X-Subject-Token": token}
 	if rid := picasso.RequestIDFrom(ctx); rid != "" {
-		headers["X-Openstack-Request-Id"] = rid
+		headers[picasso.RequestIDHeader] = rid
 	}
 	var body tokenBody
 	v.counters.validations.Add(1)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/keystone"
+	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
 
 type fakeClock struct {
@@ -69,10 +70,10 @@ func wantCode(t *testing.T, err error, code picasso.Code, message string) {
 }
 
 func TestAuthenticateReturnsIdentity(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
 	expires := clock.Now().Add(time.Hour).Truncate(time.Microsecond)
-	f.setToken("user-token", map[string]any{
+	f.SetToken("user-token", map[string]any{
 		"expires_at":             expires.UTC().Format("2006-01-02T15:04:05.000000Z"),
 		"methods":                []string{"application_credential"},
 		"is_domain":              false,
@@ -105,13 +106,13 @@ func TestAuthenticateReturnsIdentity(t *testing.T) {
 }
 
 func TestNonProjectTokensHaveNoProject(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
 	expires := clock.Now().Add(time.Hour).UTC().Format(time.RFC3339)
-	f.setToken("unscoped", map[string]any{"expires_at": expires, "user": map[string]any{"id": "u1"}})
-	f.setToken("domain", map[string]any{"expires_at": expires, "user": map[string]any{"id": "u1"},
+	f.SetToken("unscoped", map[string]any{"expires_at": expires, "user": map[string]any{"id": "u1"}})
+	f.SetToken("domain", map[string]any{"expires_at": expires, "user": map[string]any{"id": "u1"},
 		"domain": map[string]any{"id": "d1"}, "roles": []map[string]string{{"name": "admin"}}})
-	f.setToken("is-domain", map[string]any{"expires_at": expires, "user": map[string]any{"id": "u1"}, "is_domain": true,
+	f.SetToken("is-domain", map[string]any{"expires_at": expires, "user": map[string]any{"id": "u1"}, "is_domain": true,
 		"project": map[string]any{"id": "d1"}, "roles": []map[string]string{{"name": "admin"}}})
 	v := newValidator(t, fakeOptions(f.URL(), clock))
 	for _, token := range []string{"unscoped", "domain", "is-domain"} {
@@ -128,7 +129,7 @@ func TestNonProjectTokensHaveNoProject(t *testing.T) {
 }
 
 func TestMissingAndInvalidTokens(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	v := newValidator(t, fakeOptions(f.URL(), newFakeClock()))
 
 	_, err := v.Authenticate(t.Context(), "")
@@ -137,7 +138,7 @@ func TestMissingAndInvalidTokens(t *testing.T) {
 	wantCode(t, err, picasso.EUNAUTHENTICATED, "Invalid or expired token")
 	_, err = v.Authenticate(t.Context(), strings.Repeat("x", keystone.MaxTokenSize+1))
 	wantCode(t, err, picasso.EUNAUTHENTICATED, "Invalid or expired token")
-	if n := f.validations.Load(); n != 1 {
+	if n := f.Validations.Load(); n != 1 {
 		t.Errorf("Keystone saw %d validations, want 1 (the oversized token is not sent)", n)
 	}
 	if s := v.Stats(); s.Invalid != 2 {
@@ -146,41 +147,42 @@ func TestMissingAndInvalidTokens(t *testing.T) {
 }
 
 func TestReauthenticatesOnceWhenServiceTokenIsRefused(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
-	f.addToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
+	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	v := newValidator(t, fakeOptions(f.URL(), clock))
-	if n := f.logins.Load(); n != 1 {
+	if n := f.Logins.Load(); n != 1 {
 		t.Fatalf("logins at start = %d, want 1", n)
 	}
-	f.set(func(f *fakeKeystone) { f.serviceToken = "expired" })
+	f.ExpireLogins()
 
 	if _, err := v.Authenticate(t.Context(), "user-token"); err != nil {
 		t.Fatalf("after the service token expired: %v", err)
 	}
-	if n := f.logins.Load(); n != 2 {
+	if n := f.Logins.Load(); n != 2 {
 		t.Errorf("logins = %d, want 2", n)
 	}
 }
 
 func TestKeystoneFailuresAreUnavailable(t *testing.T) {
-	cases := map[string]func(f *fakeKeystone){
-		"401 after re-login": func(f *fakeKeystone) { f.refuseService = true },
-		"403":                func(f *fakeKeystone) { f.status = http.StatusForbidden },
-		"500":                func(f *fakeKeystone) { f.status = http.StatusInternalServerError },
-		"503":                func(f *fakeKeystone) { f.status = http.StatusServiceUnavailable },
+	cases := map[string]func(f *keystonetest.Fake){
+		"401 after re-login": func(f *keystonetest.Fake) { f.RefuseServiceTokens(true) },
+		"403":                func(f *keystonetest.Fake) { f.FailValidations(http.StatusForbidden) },
+		"500":                func(f *keystonetest.Fake) { f.FailValidations(http.StatusInternalServerError) },
+		"503":                func(f *keystonetest.Fake) { f.FailValidations(http.StatusServiceUnavailable) },
 	}
 	for name, breakIt := range cases {
 		t.Run(name, func(t *testing.T) {
-			f := newFakeKeystone(t)
+			f := keystonetest.StartFake(t)
 			clock := newFakeClock()
-			f.addToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
+			f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 			v := newValidator(t, fakeOptions(f.URL(), clock))
-			f.set(breakIt)
+			breakIt(f)
 			_, err := v.Authenticate(t.Context(), "user-token")
 			wantCode(t, err, picasso.EUNAVAILABLE, "Identity service unavailable")
 			// Not cached as invalid: once Keystone recovers the token works.
-			f.set(func(f *fakeKeystone) { f.status, f.refuseService = 0, false })
+			f.FailValidations(0)
+			f.RefuseServiceTokens(false)
 			if _, err := v.Authenticate(t.Context(), "user-token"); err != nil {
 				t.Fatalf("after recovery: %v", err)
 			}
@@ -192,15 +194,15 @@ func TestKeystoneFailuresAreUnavailable(t *testing.T) {
 }
 
 func TestSlowKeystoneTimesOut(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
-	f.addToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
+	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	opts := fakeOptions(f.URL(), clock)
 	opts.Timeout = 100 * time.Millisecond
 	v := newValidator(t, opts)
 	gate := make(chan struct{})
 	defer close(gate)
-	f.set(func(f *fakeKeystone) { f.gate = gate })
+	f.HoldValidations(gate)
 
 	start := time.Now()
 	_, err := v.Authenticate(t.Context(), "user-token")
@@ -227,21 +229,21 @@ func TestKeystoneDownAtStartup(t *testing.T) {
 	if err != nil {
 		t.Skipf("port %s taken meanwhile: %v", addr, err)
 	}
-	f := &fakeKeystone{tokens: map[string]fakeToken{}}
-	srv := &http.Server{Handler: http.HandlerFunc(f.serve)}
+	f := keystonetest.NewFake()
+	srv := &http.Server{Handler: f}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
-	f.addToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
+	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	if _, err := v.Authenticate(t.Context(), "user-token"); err != nil {
 		t.Fatalf("once Keystone is up: %v", err)
 	}
 }
 
 func TestCacheLastsTTLButNotPastExpiry(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
-	f.addToken("long", "p1", clock.Now().Add(time.Hour), "member")
-	f.addToken("short", "p1", clock.Now().Add(time.Minute), "member")
+	f.AddToken("long", "p1", clock.Now().Add(time.Hour), "member")
+	f.AddToken("short", "p1", clock.Now().Add(time.Minute), "member")
 	v := newValidator(t, fakeOptions(f.URL(), clock))
 
 	for _, tok := range []string{"long", "short"} {
@@ -255,7 +257,7 @@ func TestCacheLastsTTLButNotPastExpiry(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := f.validations.Load(); n != 2 {
+	if n := f.Validations.Load(); n != 2 {
 		t.Fatalf("validations = %d, want 2 (both cached)", n)
 	}
 
@@ -267,14 +269,14 @@ func TestCacheLastsTTLButNotPastExpiry(t *testing.T) {
 	if _, err := v.Authenticate(t.Context(), "long"); err != nil {
 		t.Fatal(err)
 	}
-	if n := f.validations.Load(); n != 3 {
+	if n := f.Validations.Load(); n != 3 {
 		t.Fatalf("validations = %d, want 3 (long still cached just before the TTL)", n)
 	}
 	clock.Advance(time.Millisecond)
 	if _, err := v.Authenticate(t.Context(), "long"); err != nil {
 		t.Fatal(err)
 	}
-	if n := f.validations.Load(); n != 4 {
+	if n := f.Validations.Load(); n != 4 {
 		t.Fatalf("validations = %d, want 4 (TTL over)", n)
 	}
 	if s := v.Stats(); s.CacheHits != 3 || s.Validations != 4 {
@@ -283,9 +285,9 @@ func TestCacheLastsTTLButNotPastExpiry(t *testing.T) {
 }
 
 func TestZeroTTLDisablesCache(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
-	f.addToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
+	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	opts := fakeOptions(f.URL(), clock)
 	opts.CacheTTL = 0
 	v := newValidator(t, opts)
@@ -294,13 +296,13 @@ func TestZeroTTLDisablesCache(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := f.validations.Load(); n != 3 {
+	if n := f.Validations.Load(); n != 3 {
 		t.Errorf("validations = %d, want 3", n)
 	}
 }
 
 func TestNegativeCacheIsShortAndBounded(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
 	opts := fakeOptions(f.URL(), clock)
 	opts.CacheSize = 4
@@ -310,13 +312,13 @@ func TestNegativeCacheIsShortAndBounded(t *testing.T) {
 		_, err := v.Authenticate(t.Context(), "bad")
 		wantCode(t, err, picasso.EUNAUTHENTICATED, "Invalid or expired token")
 	}
-	if n := f.validations.Load(); n != 1 {
+	if n := f.Validations.Load(); n != 1 {
 		t.Fatalf("validations = %d, want 1", n)
 	}
 	clock.Advance(keystone.NegativeCacheTTL)
 	_, err := v.Authenticate(t.Context(), "bad")
 	wantCode(t, err, picasso.EUNAUTHENTICATED, "")
-	if n := f.validations.Load(); n != 2 {
+	if n := f.Validations.Load(); n != 2 {
 		t.Fatalf("validations = %d, want 2 after the negative TTL", n)
 	}
 	for i := range 20 {
@@ -331,14 +333,14 @@ func TestNegativeCacheIsShortAndBounded(t *testing.T) {
 }
 
 func TestCacheIsBounded(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
 	opts := fakeOptions(f.URL(), clock)
 	opts.CacheSize = 3
 	v := newValidator(t, opts)
 	for i := range 10 {
 		tok := fmt.Sprintf("token-%d", i)
-		f.addToken(tok, "p1", clock.Now().Add(time.Hour), "member")
+		f.AddToken(tok, "p1", clock.Now().Add(time.Hour), "member")
 		if _, err := v.Authenticate(t.Context(), tok); err != nil {
 			t.Fatal(err)
 		}
@@ -352,12 +354,12 @@ func TestCacheIsBounded(t *testing.T) {
 }
 
 func TestConcurrentFirstRequestsShareOneValidation(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
-	f.addToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
+	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	v := newValidator(t, fakeOptions(f.URL(), clock))
 	gate := make(chan struct{})
-	f.set(func(f *fakeKeystone) { f.gate = gate })
+	f.HoldValidations(gate)
 
 	var started, done sync.WaitGroup
 	errs := make(chan error, 100)
@@ -381,7 +383,7 @@ func TestConcurrentFirstRequestsShareOneValidation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := f.validations.Load(); n != 1 {
+	if n := f.Validations.Load(); n != 1 {
 		t.Errorf("Keystone saw %d validations, want 1", n)
 	}
 	if n := v.Stats().Validations; n != 1 {
@@ -390,12 +392,12 @@ func TestConcurrentFirstRequestsShareOneValidation(t *testing.T) {
 }
 
 func TestCallerCancellationDoesNotCancelSharedValidation(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
-	f.addToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
+	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	v := newValidator(t, fakeOptions(f.URL(), clock))
 	gate := make(chan struct{})
-	f.set(func(f *fakeKeystone) { f.gate = gate })
+	f.HoldValidations(gate)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	first := make(chan error, 1)
@@ -403,7 +405,7 @@ func TestCallerCancellationDoesNotCancelSharedValidation(t *testing.T) {
 		_, err := v.Authenticate(ctx, "user-token")
 		first <- err
 	}()
-	for f.validations.Load() == 0 {
+	for f.Validations.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	second := make(chan error, 1)
@@ -420,26 +422,24 @@ func TestCallerCancellationDoesNotCancelSharedValidation(t *testing.T) {
 }
 
 func TestRequestIDIsForwarded(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
-	f.addToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
+	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	v := newValidator(t, fakeOptions(f.URL(), clock))
 	ctx := picasso.WithRequestID(t.Context(), "req-123")
 	if _, err := v.Authenticate(ctx, "user-token"); err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.requestIDs) != 1 || f.requestIDs[0] != "req-123" {
-		t.Errorf("request ids = %q, want [req-123]", f.requestIDs)
+	if ids := f.RequestIDs(); len(ids) != 1 || ids[0] != "req-123" {
+		t.Errorf("request ids = %q, want [req-123]", ids)
 	}
 }
 
 func TestTokensNeverLogged(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	clock := newFakeClock()
 	const valid, invalid, failing = "VALID-SECRET-TOKEN", "INVALID-SECRET-TOKEN", "FAILING-SECRET-TOKEN"
-	f.addToken(valid, "p1", clock.Now().Add(time.Hour), "member")
+	f.AddToken(valid, "p1", clock.Now().Add(time.Hour), "member")
 	var logs bytes.Buffer
 	opts := fakeOptions(f.URL(), clock)
 	opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -451,11 +451,12 @@ func TestTokensNeverLogged(t *testing.T) {
 		errs = append(errs, err)
 	}
 	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusInternalServerError} {
-		f.set(func(f *fakeKeystone) { f.status = status })
+		f.FailValidations(status)
 		_, err := v.Authenticate(t.Context(), failing)
 		errs = append(errs, err)
 	}
-	f.set(func(f *fakeKeystone) { f.status = 0; f.refuseService = true })
+	f.FailValidations(0)
+	f.RefuseServiceTokens(true)
 	_, err := v.Authenticate(t.Context(), failing)
 	errs = append(errs, err)
 
@@ -484,9 +485,9 @@ func TestNewValidatorChecksOptions(t *testing.T) {
 }
 
 func TestErrorsAreClientSafe(t *testing.T) {
-	f := newFakeKeystone(t)
+	f := keystonetest.StartFake(t)
 	v := newValidator(t, fakeOptions(f.URL(), newFakeClock()))
-	f.set(func(f *fakeKeystone) { f.status = http.StatusInternalServerError })
+	f.FailValidations(http.StatusInternalServerError)
 	_, err := v.Authenticate(t.Context(), "user-token")
 	var pe *picasso.Error
 	if !errors.As(err, &pe) || pe.Err == nil {

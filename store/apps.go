@@ -43,7 +43,7 @@ func (d *DB) CreateApp(ctx context.Context, app *picasso.App) error {
 		id = newID()
 	}
 	config := marshalJSON(app.Config)
-	stamp := now()
+	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, app.ProjectID, app.Name, app.BackendName, app.Description, config, stamp, stamp)
@@ -113,7 +113,7 @@ func (d *DB) selectApps(ctx context.Context, query string, args ...any) ([]*pica
 // stamps UpdatedAt.
 func (d *DB) UpdateApp(ctx context.Context, app *picasso.App) error {
 	config := marshalJSON(app.Config)
-	stamp := now()
+	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE apps SET description = ?, config = ?, updated_at = ? WHERE id = ?`,
 			app.Description, config, stamp, app.ID)

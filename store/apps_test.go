@@ -120,9 +120,10 @@ func TestApps(t *testing.T) {
 		})
 
 		t.Run("update writes description, config and UpdatedAt only", func(t *testing.T) {
+			clock := pinClock(t, s)
 			app := mustCreateApp(t, s, testApp(projectA, "upd"))
 			created := app.CreatedAt
-			time.Sleep(2 * time.Millisecond) // so that UpdatedAt visibly moves
+			clock.Advance(time.Second)
 			app.Description = "changed"
 			app.Config = map[string]string{"NEW": "value"}
 			app.Name = "ignored-rename"

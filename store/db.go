@@ -34,6 +34,9 @@ type Options struct {
 	ConnMaxLifetime time.Duration
 	// ConnMaxIdleTime closes connections idle for this long (default 1 minute).
 	ConnMaxIdleTime time.Duration
+	// Clock stamps rows (CreatedAt, UpdatedAt); time.Now when nil. Tests
+	// pass their own so that timestamps move without sleeping.
+	Clock func() time.Time
 	// PingTimeout bounds the first contact on Open (default 5 seconds).
 	PingTimeout time.Duration
 }
@@ -59,7 +62,8 @@ func (o *Options) setDefaults() {
 
 // DB is a picasso.Store over a database/sql pool.
 type DB struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	clock func() time.Time
 }
 
 var _ picasso.Store = (*DB)(nil)
@@ -95,7 +99,11 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return &DB{db: db}, nil
+	clock := opts.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	return &DB{db: db, clock: clock}, nil
 }
 
 // openPool makes the pool without connecting yet.
@@ -175,8 +183,8 @@ func (d *DB) write(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 
 // now is the time the store stamps rows with: UTC, in the microseconds
 // that both databases keep.
-func now() time.Time {
-	return time.Now().UTC().Truncate(time.Microsecond)
+func (d *DB) now() time.Time {
+	return d.clock().UTC().Truncate(time.Microsecond)
 }
 
 // pageLimit applies the default and the maximum of a page size.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,4 +107,32 @@ func routePaths(routes []*picasso.Route) []string {
 		paths[i] = r.Path
 	}
 	return paths
+}
+
+// testClock is a clock a test moves by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// pinClock makes s stamp rows with a testClock, starting at the real time,
+// until the test ends.
+func pinClock(t *testing.T, s *DB) *testClock {
+	c := &testClock{now: time.Now()}
+	old := s.clock
+	s.clock = c.Now
+	t.Cleanup(func() { s.clock = old })
+	return c
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/picasso-faas/picasso"
 )
@@ -94,7 +95,7 @@ func openStoreWithoutSchemaCheck(t *testing.T, uri string) *DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &DB{db: db}
+	return &DB{db: db, clock: time.Now}
 }
 
 func TestAutoMigrate(t *testing.T) {

@@ -35,7 +35,7 @@ func (r *routeRow) toRoute() (*picasso.Route, error) {
 // app has the path already, ENOTFOUND when there is no such app.
 func (d *DB) CreateRoute(ctx context.Context, route *picasso.Route) error {
 	config, headers := marshalJSON(route.Config), marshalJSON(route.Headers)
-	stamp := now()
+	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO routes (`+routeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -102,7 +102,7 @@ func (d *DB) ListRoutes(ctx context.Context, appID string, page picasso.Page) ([
 // stamps UpdatedAt.
 func (d *DB) UpdateRoute(ctx context.Context, route *picasso.Route) error {
 	config, headers := marshalJSON(route.Config), marshalJSON(route.Headers)
-	stamp := now()
+	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE routes SET type = ?, image = ?, is_public = ?, forward_token = ?, memory = ?, `+
 			`timeout = ?, max_concurrency = ?, format = ?, config = ?, headers = ?, updated_at = ? `+

@@ -69,9 +69,10 @@ func TestRoutes(t *testing.T) {
 		})
 
 		t.Run("update writes every field but the key and CreatedAt", func(t *testing.T) {
+			clock := pinClock(t, s)
 			route := mustCreateRoute(t, s, testRoute(app.ID, "/upd"))
 			created := route.CreatedAt
-			time.Sleep(2 * time.Millisecond) // so that UpdatedAt visibly moves
+			clock.Advance(time.Second)
 			changed := &picasso.Route{
 				AppID:          app.ID,
 				Path:           "/upd",

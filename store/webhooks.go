@@ -27,7 +27,7 @@ func (d *DB) CreateWebhook(ctx context.Context, webhook *picasso.Webhook) error 
 	if id == "" {
 		id = newID()
 	}
-	stamp := now()
+	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, webhook.AppID, webhook.RoutePath, webhook.Description, webhook.Enabled, webhook.TokenHash,
@@ -114,7 +114,7 @@ func (d *DB) ListWebhooks(ctx context.Context, appID, path string, page picasso.
 // still has the UpdatedAt the caller read: otherwise two changes made at
 // once (an edit and a rotation) could write a revoked token back.
 func (d *DB) UpdateWebhook(ctx context.Context, webhook *picasso.Webhook) error {
-	stamp := now()
+	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE webhooks SET description = ?, enabled = ?, token_hash = ?, secret = ?, `+
 			`updated_at = ? WHERE id = ? AND updated_at = ?`,

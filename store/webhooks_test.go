@@ -89,8 +89,9 @@ func TestWebhooks(t *testing.T) {
 		})
 
 		t.Run("update writes the mutable fields and rotates the token", func(t *testing.T) {
+			clock := pinClock(t, s)
 			w := mustCreateWebhook(t, s, testWebhook(app.ID, "/hook", "t5"))
-			time.Sleep(2 * time.Millisecond) // so that UpdatedAt visibly moves
+			clock.Advance(time.Second)
 			changed := *w
 			changed.Description, changed.Enabled = "", false
 			changed.TokenHash, changed.Secret = picasso.HashWebhookToken("t5-rotated"), ""

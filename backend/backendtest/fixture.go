@@ -31,8 +31,18 @@ type fixture struct {
 	backend picasso.Backend
 }
 
+// newFixture closes the backend when the subtest ends, after the
+// cleanups of what the subtest created, which run first.
 func newFixture(t *testing.T, h *Harness) *fixture {
-	return &fixture{t: t, h: h, backend: h.New(t)}
+	backend := h.New(t)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		if err := backend.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return &fixture{t: t, h: h, backend: backend}
 }
 
 func (f *fixture) ctx() context.Context {

@@ -7,15 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
 // Harness tells the suite how to build a backend and which function images
 // behave how on it.
 type Harness struct {
-	// New returns a backend for one subtest. Subtests run in parallel and
-	// use their own random app names, so several may share one runtime.
-	New func(t *testing.T) picasso.Backend
+	// New returns a backend for one subtest, which the suite closes at the
+	// subtest's end. Subtests run in parallel and use their own random app
+	// names, so several may share one runtime.
+	New func(t *testing.T) driver.Driver
 
 	// EchoImage answers a sync call with a body that contains the request
 	// body it received.

@@ -3,7 +3,7 @@
 // an HTTP trigger whose source is the route path; calls go through the
 // trigger at /t/{app}{path}. Fn addresses objects by server ids, which the
 // driver looks up by name and caches in memory only, so it keeps no state
-// across restarts. See /work/shared/docs/fn-v2.md for the API.
+// across restarts. docs/fn.md describes the API.
 package fn
 
 import (
@@ -12,70 +12,54 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
-var (
-	_ picasso.Backend          = (*Client)(nil)
-	_ picasso.BackendInventory = (*Client)(nil)
-)
-
-// DefaultTimeout bounds each management call when Options.Timeout is zero.
-const DefaultTimeout = 10 * time.Second
+var _ driver.Driver = (*Client)(nil)
 
 // maxManagementBody caps what the driver reads of a management answer;
 // Fn's pages of 100 objects are far smaller.
 const maxManagementBody = 8 << 20
 
-// Options tune a Client.
-type Options struct {
-	// Timeout bounds each management call (not invocations, which run
-	// until the caller's context ends). Zero means DefaultTimeout.
-	Timeout time.Duration
-}
+// Options tune the client; zero values take the defaults of the driver
+// package, which all HTTP drivers share.
+type Options = driver.Options
 
 // Client talks to one Fn server. It is safe for concurrent use.
 type Client struct {
-	urls    urls
-	http    *http.Client
-	timeout time.Duration
-	ids     idCache
+	urls urls
+	opts Options
+	http *http.Client
+	ids  idCache
 }
 
 // New returns a client of the Fn server at baseURL, e.g.
-// "http://fn:8080" or "http://fn:8080/v2/".
+// "http://fn:8080" or "http://fn:8080/v2/". It does not contact the
+// server, so Picasso starts while the backend is down; Ping tells
+// readiness.
 func New(baseURL string, opts Options) (*Client, error) {
 	u, err := parseBaseURL(baseURL)
 	if err != nil {
 		return nil, err
 	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultTimeout
-	}
-	transport := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 128,
-		IdleConnTimeout:     90 * time.Second,
-		// Function bodies are passed through untouched.
-		DisableCompression: true,
-	}
-	return &Client{
-		urls:    u,
-		http:    &http.Client{Transport: transport},
-		timeout: opts.Timeout,
-		ids:     newIDCache(),
-	}, nil
+	opts = opts.WithDefaults()
+	return &Client{urls: u, opts: opts, http: driver.NewHTTPClient(opts), ids: newIDCache()}, nil
+}
+
+// Close releases idle connections.
+func (c *Client) Close(context.Context) error {
+	c.http.CloseIdleConnections()
+	return nil
 }
 
 // Ping asks Fn for its version.
 func (c *Client) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.PingTimeout)
+	defer cancel()
 	return c.do(ctx, http.MethodGet, c.urls.version(), nil, nil)
 }
 
@@ -83,7 +67,7 @@ func (c *Client) Ping(ctx context.Context) error {
 // and decodes the JSON answer into out (when not nil). Error answers come
 // back as *picasso.Error with the *apiError as cause.
 func (c *Client) do(ctx context.Context, method, target string, in, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 
 	var body io.Reader
@@ -104,21 +88,23 @@ func (c *Client) do(ctx context.Context, method, target string, in, out any) err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return transportError(ctx, err)
+		return driver.TransportError(ctx, err, driver.MsgTimeout)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxManagementBody))
 	if err != nil {
-		return transportError(ctx, err)
+		return driver.TransportError(ctx, err, driver.MsgTimeout)
 	}
-	if resp.StatusCode >= 400 {
+	// Anything but a success is an error, a redirect included: it means
+	// a wrong base URL (see driver.NewHTTPClient).
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return statusError(newAPIError(method, req.URL, resp.StatusCode, data))
 	}
 	if out == nil {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return picasso.Wrap(picasso.EBADGATEWAY, fmt.Errorf("fn: %s %s: decoding the answer: %w", method, req.URL.Path, err), "Invalid answer from the function backend")
+		return driver.InvalidResponse(fmt.Errorf("fn: %s %s: decoding the answer: %w", method, req.URL.Path, err))
 	}
 	return nil
 }

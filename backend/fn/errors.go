@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
 // apiError is an error answer of Fn, kept as the hidden cause of the
@@ -58,23 +58,14 @@ func statusError(e *apiError) *picasso.Error {
 	case http.StatusRequestEntityTooLarge:
 		return picasso.Wrap(picasso.ETOOLARGE, e, "Request body too large for the function backend")
 	case http.StatusBadGateway:
-		return picasso.Wrap(picasso.EBADGATEWAY, e, "Function failed")
+		return picasso.Wrap(picasso.EBADGATEWAY, e, driver.MsgFnFailed)
 	case http.StatusGatewayTimeout:
-		return picasso.Wrap(picasso.ETIMEOUT, e, "Function timed out")
+		return picasso.Wrap(picasso.ETIMEOUT, e, driver.MsgFnTimeout)
 	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
-		return picasso.Wrap(picasso.EUNAVAILABLE, e, "Function backend is overloaded, retry later")
+		return picasso.Wrap(picasso.EUNAVAILABLE, e, driver.MsgUnavailable)
 	default:
-		return picasso.Wrap(picasso.EBADGATEWAY, e, "Unexpected answer from the function backend")
+		return picasso.Wrap(picasso.EBADGATEWAY, e, driver.MsgUnexpected)
 	}
-}
-
-// transportError maps a failed exchange: the caller's deadline is a
-// timeout, anything else (refused, reset, cut short) a bad gateway.
-func transportError(ctx context.Context, err error) *picasso.Error {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return picasso.Wrap(picasso.ETIMEOUT, err, "Function backend timed out")
-	}
-	return picasso.Wrap(picasso.EBADGATEWAY, err, "Function backend unreachable")
 }
 
 // isStatus reports whether err is an Fn answer with the status.

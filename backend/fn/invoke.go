@@ -9,13 +9,13 @@ import (
 	"strconv"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
 // Headers of Fn's invocation protocol.
 const (
 	headerCallID     = "Fn-Call-Id"
 	headerInvokeType = "Fn-Invoke-Type"
-	headerRequestID  = "X-Openstack-Request-Id"
 )
 
 // maxErrorBody caps what the driver reads of an error answer to tell Fn's
@@ -23,8 +23,24 @@ const (
 const maxErrorBody = 4 << 10
 
 // Invoke runs the route through its HTTP trigger. Async routes are invoked
-// detached: Fn answers 202 at once and the call id is the result.
+// detached: Fn answers 202 at once and the call id is the result. The
+// gateway's deadline on ctx bounds the whole call, reading the answer
+// included; without one, the route's timeout plus Options.InvokeMargin
+// applies.
 func (c *Client) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallResult, error) {
+	ctx, cancel := driver.InvokeContext(ctx, call.Route, c.opts.InvokeMargin)
+	res, err := c.invoke(ctx, call)
+	if err != nil || res.Body == http.NoBody {
+		cancel()
+		return res, err
+	}
+	res.Body = driver.CancelOnClose(res.Body, cancel)
+	return res, nil
+}
+
+// invoke makes the call under ctx; the answer's body, if any, is still
+// being read when it returns.
+func (c *Client) invoke(ctx context.Context, call *picasso.Call) (*picasso.CallResult, error) {
 	req, err := http.NewRequestWithContext(ctx, call.Method, c.urls.invoke(call.App.BackendName, call.Route.Path, call.RawQuery), call.Body)
 	if err != nil {
 		return nil, picasso.Wrap(picasso.EINTERNAL, err, "Internal error")
@@ -37,7 +53,7 @@ func (c *Client) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	}
 	req.Header.Del("Content-Length")
 	if call.RequestID != "" {
-		req.Header.Set(headerRequestID, call.RequestID)
+		req.Header.Set(picasso.RequestIDHeader, call.RequestID)
 	}
 	async := call.Route.Type == picasso.RouteAsync
 	if async {
@@ -46,7 +62,7 @@ func (c *Client) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, transportError(ctx, err)
+		return nil, driver.TransportError(ctx, err, driver.MsgFnTimeout)
 	}
 	if err := serviceError(req, resp); err != nil {
 		return nil, err
@@ -84,7 +100,7 @@ func serviceError(req *http.Request, resp *http.Response) error {
 		}
 		if json.Unmarshal(head, &flat) == nil && (flat.Message == "App not found" || flat.Message == "Trigger not found") {
 			resp.Body.Close()
-			return picasso.Wrap(picasso.EBADGATEWAY, newAPIError(req.Method, req.URL, resp.StatusCode, head), "Function is missing on the backend")
+			return driver.RouteMissing(newAPIError(req.Method, req.URL, resp.StatusCode, head))
 		}
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
 	}

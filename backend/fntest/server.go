@@ -1,5 +1,5 @@
 // Package fntest is an in-process fake of an Fn v2 server (fnproject/fn
-// 0.3.753) as /work/shared/docs/fn-v2.md describes it: the /v2 control plane
+// 0.3.753) as docs/fn.md describes it: the /v2 control plane
 // for apps, fns and HTTP triggers with Fn's ids, bodies, errors and paging,
 // and /t/{app}{source} invocations of a few built-in "images" that stand in
 // for containers. Tests of the Fn driver run against it instead of Docker.

@@ -198,7 +198,7 @@ func TestCursorIsBase64OfLastName(t *testing.T) {
 	var p listResponse[app]
 	c.want(http.StatusOK, "GET", "/v2/apps?per_page=1", "", &p)
 	if p.NextCursor != "bXlhcHA" {
-		t.Fatalf("next_cursor = %q, want bXlhcHA as the doc observed", p.NextCursor)
+		t.Fatalf("next_cursor = %q, want bXlhcHA as docs/fn.md records", p.NextCursor)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
 // CreateApp creates app.BackendName with the app's config; ECONFLICT if
@@ -28,7 +29,7 @@ func (c *Client) GetApp(ctx context.Context, backendName string) (*picasso.App, 
 		return nil, err
 	}
 	if out.App == nil {
-		return nil, invalidResponse(errMissingObject)
+		return nil, driver.InvalidResponse(errMissingObject)
 	}
 	return out.App.toApp(), nil
 }

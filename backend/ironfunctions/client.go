@@ -1,6 +1,6 @@
 // Package ironfunctions is Picasso's driver for the IronFunctions v1 API.
 // It is written against the server's observed behaviour
-// (ironfunctions-v1.md in the shared docs), not its swagger: it checks
+// (docs/ironfunctions.md), not its swagger: it checks
 // existence where IronFunctions answers with lying status codes, never
 // sends requests that make it panic, works around its PATCH merge rules,
 // drops route JWT keys and turns its error bodies into picasso errors with
@@ -8,58 +8,30 @@
 package ironfunctions
 
 import (
-	"net"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
-	"time"
+	"net/url"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
-// Options tune the client; zero values take the defaults.
-type Options struct {
-	// Timeout bounds each management call (apps, routes). Default 10s.
-	Timeout time.Duration
-	// PingTimeout bounds Ping. Default 2s.
-	PingTimeout time.Duration
-	// DialTimeout bounds connection setup. Default 5s.
-	DialTimeout time.Duration
-	// InvokeMargin is added to a route's timeout when Invoke is called
-	// without a deadline; the gateway normally sets one. Default 5s.
-	InvokeMargin time.Duration
-	// MaxIdleConnsPerHost is the size of the keep-alive pool. Default 256.
-	MaxIdleConnsPerHost int
-}
-
-func (o *Options) setDefaults() {
-	if o.Timeout <= 0 {
-		o.Timeout = 10 * time.Second
-	}
-	if o.PingTimeout <= 0 {
-		o.PingTimeout = 2 * time.Second
-	}
-	if o.DialTimeout <= 0 {
-		o.DialTimeout = 5 * time.Second
-	}
-	if o.InvokeMargin <= 0 {
-		o.InvokeMargin = 5 * time.Second
-	}
-	if o.MaxIdleConnsPerHost <= 0 {
-		o.MaxIdleConnsPerHost = 256
-	}
-}
+// Options tune the client; zero values take the defaults of the driver
+// package, which all HTTP drivers share.
+type Options = driver.Options
 
 // Client talks to one IronFunctions server. It is safe for concurrent use.
 type Client struct {
-	urls      urls
-	opts      Options
-	transport *http.Transport
-	http      *http.Client
+	urls urls
+	opts Options
+	http *http.Client
 }
 
-var (
-	_ picasso.Backend          = (*Client)(nil)
-	_ picasso.BackendInventory = (*Client)(nil)
-)
+var _ driver.Driver = (*Client)(nil)
 
 // New returns a client for the server at baseURL, which may end in /v1
 // and may omit the port. It does not contact the server, so Picasso
@@ -69,30 +41,92 @@ func New(baseURL string, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts.setDefaults()
-	transport := &http.Transport{
-		// The backend is an internal service: never route it through
-		// the environment's proxy.
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        opts.MaxIdleConnsPerHost,
-		MaxIdleConnsPerHost: opts.MaxIdleConnsPerHost,
-		IdleConnTimeout:     90 * time.Second,
-		// Function responses are passed on byte for byte.
-		DisableCompression: true,
-	}
-	return &Client{
-		urls:      u,
-		opts:      opts,
-		transport: transport,
-		http: &http.Client{
-			Transport: transport,
-			// IronFunctions never redirects on purpose; a redirect
-			// means a wrong base URL and is reported, not followed.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	}, nil
+	opts = opts.WithDefaults()
+	return &Client{urls: u, opts: opts, http: driver.NewHTTPClient(opts)}, nil
 }
 
 // Close releases idle connections.
-func (c *Client) Close() { c.transport.CloseIdleConnections() }
+func (c *Client) Close(context.Context) error {
+	c.http.CloseIdleConnections()
+	return nil
+}
+
+// maxManagementBody bounds a management response (a long route list).
+const maxManagementBody = 32 << 20
+
+// newRequest builds a request for an already built URL, sparing a parse.
+func newRequest(ctx context.Context, method string, u *url.URL, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, "", body)
+	if err != nil {
+		return nil, picasso.Wrap(picasso.EINVALID, err, "Invalid request method")
+	}
+	req.URL = u
+	req.Host = u.Host
+	return req, nil
+}
+
+// do runs one management call under the client's timeout and decodes a
+// 200 answer into out (when not nil).
+func (c *Client) do(ctx context.Context, op, method string, u *url.URL, in, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return picasso.Wrap(picasso.EINTERNAL, err, "Internal error")
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := newRequest(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return driver.TransportError(ctx, err, driver.MsgTimeout)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxManagementBody))
+	if err != nil {
+		return driver.TransportError(ctx, err, driver.MsgTimeout)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return statusError(op, resp.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return driver.InvalidResponse(err)
+		}
+	}
+	return nil
+}
+
+// Ping asks GET /version (at the root, not under /v1) with a short
+// deadline; any failure is EUNAVAILABLE, which readiness reports.
+func (c *Client) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.PingTimeout)
+	defer cancel()
+	req, err := newRequest(ctx, http.MethodGet, c.urls.version(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return picasso.Wrap(picasso.EUNAVAILABLE, err, driver.MsgUnavailable)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Version string `json:"version"`
+	}
+	decodeErr := json.NewDecoder(io.LimitReader(resp.Body, maxErrorBody)).Decode(&out)
+	if resp.StatusCode != http.StatusOK || decodeErr != nil || out.Version == "" {
+		cause := fmt.Errorf("ironfunctions: ping: HTTP %d (decoding: %v)", resp.StatusCode, decodeErr)
+		return picasso.Wrap(picasso.EUNAVAILABLE, cause, driver.MsgUnavailable)
+	}
+	return nil
+}

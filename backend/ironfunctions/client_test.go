@@ -27,7 +27,7 @@ func newClient(t *testing.T, baseURL string, opts ironfunctions.Options) *ironfu
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(c.Close)
+	t.Cleanup(func() { c.Close(context.Background()) })
 	return c
 }
 

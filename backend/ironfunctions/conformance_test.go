@@ -4,15 +4,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/backend/backendtest"
+	"github.com/picasso-faas/picasso/backend/driver"
 	"github.com/picasso-faas/picasso/backend/ironfunctions"
 	"github.com/picasso-faas/picasso/backend/ironfunctionstest"
 )
 
 func TestConformance(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
-		New: func(t *testing.T) picasso.Backend {
+		New: func(t *testing.T) driver.Driver {
 			srv := ironfunctionstest.New()
 			t.Cleanup(func() {
 				// The suite must never make IronFunctions panic.
@@ -27,7 +27,6 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(c.Close)
 			return c
 		},
 		EchoImage: "iron/echo",

@@ -1,51 +1,24 @@
 package ironfunctions
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
-// Client-safe messages; the backend's URL and raw answers stay in Err.
+// Messages of IronFunctions' own failures; the ones every driver shares
+// are in the driver package.
 const (
-	msgUnreachable   = "Backend unreachable"
-	msgInvalid       = "Backend returned an invalid response"
-	msgUnexpected    = "Backend returned an unexpected response"
-	msgTimeout       = "Backend timed out"
-	msgCanceled      = "Backend call canceled"
-	msgUnavailable   = "Backend unavailable"
-	msgFnTimeout     = "Function timed out"
-	msgFnFailed      = "Function failed"
-	msgRouteMissing  = "Route is missing on the backend"
 	msgAppNotFound   = "App not found"
 	validationPrefix = "validation failure list:\n"
 )
 
 // maxErrorBody is how much of an error response is kept for logs.
 const maxErrorBody = 4 << 10
-
-// transportError classifies a failure to get or read a response: the
-// deadline is a timeout, anything else (refused, reset, EOF) means the
-// backend is unreachable. The cause stays in Err, so errors.Is still finds
-// context.Canceled for callers that care why.
-func transportError(ctx context.Context, err error, timeoutMsg string) error {
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return picasso.Wrap(picasso.ETIMEOUT, err, "%s", timeoutMsg)
-	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
-		return picasso.Wrap(picasso.EBADGATEWAY, err, msgCanceled)
-	}
-	return picasso.Wrap(picasso.EBADGATEWAY, err, msgUnreachable)
-}
-
-func invalidResponse(err error) error {
-	return picasso.Wrap(picasso.EBADGATEWAY, err, msgInvalid)
-}
 
 // backendMessage extracts {"error":{"message":...}}; ok is false for any
 // other shape (the bare "Not Found" string, the service-JWT error, HTML
@@ -87,9 +60,9 @@ func statusError(op string, status int, body []byte) error {
 	switch {
 	case !ok:
 		if status == http.StatusServiceUnavailable {
-			return picasso.Wrap(picasso.EUNAVAILABLE, cause, msgUnavailable)
+			return picasso.Wrap(picasso.EUNAVAILABLE, cause, driver.MsgUnavailable)
 		}
-		return picasso.Wrap(picasso.EBADGATEWAY, cause, msgUnexpected)
+		return picasso.Wrap(picasso.EBADGATEWAY, cause, driver.MsgUnexpected)
 	case status == http.StatusNotFound && (msg == "App not found" || msg == "Route not found"):
 		return picasso.Wrap(picasso.ENOTFOUND, cause, "%s", msg)
 	case status == http.StatusConflict:
@@ -103,9 +76,9 @@ func statusError(op string, status int, body []byte) error {
 	case status == http.StatusInternalServerError && (wrapped || isAppNameError(clean)):
 		return picasso.Wrap(picasso.EINVALID, cause, "%s", clean)
 	case status == http.StatusServiceUnavailable:
-		return picasso.Wrap(picasso.EUNAVAILABLE, cause, msgUnavailable)
+		return picasso.Wrap(picasso.EUNAVAILABLE, cause, driver.MsgUnavailable)
 	}
-	return picasso.Wrap(picasso.EBADGATEWAY, cause, msgUnexpected)
+	return picasso.Wrap(picasso.EBADGATEWAY, cause, driver.MsgUnexpected)
 }
 
 // invokeError maps a failed /r/ call. A 404 means the backend lost a
@@ -114,15 +87,15 @@ func invokeError(status int, body []byte) error {
 	cause := fmt.Errorf("ironfunctions: invoke: HTTP %d: %s", status, truncate(body))
 	switch status {
 	case http.StatusGatewayTimeout:
-		return picasso.Wrap(picasso.ETIMEOUT, cause, msgFnTimeout)
+		return picasso.Wrap(picasso.ETIMEOUT, cause, driver.MsgFnTimeout)
 	case http.StatusInternalServerError:
-		return picasso.Wrap(picasso.EBADGATEWAY, cause, msgFnFailed)
+		return picasso.Wrap(picasso.EBADGATEWAY, cause, driver.MsgFnFailed)
 	case http.StatusNotFound:
-		return picasso.Wrap(picasso.EBADGATEWAY, cause, msgRouteMissing)
+		return driver.RouteMissing(cause)
 	case http.StatusServiceUnavailable:
-		return picasso.Wrap(picasso.EUNAVAILABLE, cause, msgUnavailable)
+		return picasso.Wrap(picasso.EUNAVAILABLE, cause, driver.MsgUnavailable)
 	}
-	return picasso.Wrap(picasso.EBADGATEWAY, cause, msgUnexpected)
+	return picasso.Wrap(picasso.EBADGATEWAY, cause, driver.MsgUnexpected)
 }
 
 func truncate(b []byte) string {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
 func TestStatusError(t *testing.T) {
@@ -21,15 +22,15 @@ func TestStatusError(t *testing.T) {
 		{500, `{"error":{"message":"validation failure list:\nInvalid app name"}}`, picasso.EINVALID, "Invalid app name"},
 		{500, `{"error":{"message":"Invalid app name"}}`, picasso.EINVALID, "Invalid app name"},
 		{500, `{"error":{"message":"bucket not found"}}`, picasso.ENOTFOUND, "App not found"},
-		{500, `{"error":{"message":"dial tcp 10.0.0.5:5432: connection refused"}}`, picasso.EBADGATEWAY, msgUnexpected},
+		{500, `{"error":{"message":"dial tcp 10.0.0.5:5432: connection refused"}}`, picasso.EBADGATEWAY, driver.MsgUnexpected},
 		{404, `{"error":{"message":"App not found"}}`, picasso.ENOTFOUND, "App not found"},
 		{404, `{"error":{"message":"Route not found"}}`, picasso.ENOTFOUND, "Route not found"},
-		{404, `"Not Found"`, picasso.EBADGATEWAY, msgUnexpected},
+		{404, `"Not Found"`, picasso.EBADGATEWAY, driver.MsgUnexpected},
 		{409, `{"error":{"message":"App already exists"}}`, picasso.ECONFLICT, "App already exists"},
 		{409, `{"error":{"message":"Route already exists"}}`, picasso.ECONFLICT, "Route already exists"},
-		{401, `{"error":"Invalid API Authorization token."}`, picasso.EBADGATEWAY, msgUnexpected},
-		{503, `<html>busy</html>`, picasso.EUNAVAILABLE, msgUnavailable},
-		{502, `<html>proxy at http://10.0.0.5:8080</html>`, picasso.EBADGATEWAY, msgUnexpected},
+		{401, `{"error":"Invalid API Authorization token."}`, picasso.EBADGATEWAY, driver.MsgUnexpected},
+		{503, `<html>busy</html>`, picasso.EUNAVAILABLE, driver.MsgUnavailable},
+		{502, `<html>proxy at http://10.0.0.5:8080</html>`, picasso.EBADGATEWAY, driver.MsgUnexpected},
 	} {
 		err := statusError("op", tc.status, []byte(tc.body))
 		if picasso.ErrorCode(err) != tc.wantCode || picasso.ErrorMessage(err) != tc.wantMsg {
@@ -47,11 +48,11 @@ func TestInvokeError(t *testing.T) {
 		code picasso.Code
 		msg  string
 	}{
-		504: {picasso.ETIMEOUT, msgFnTimeout},
-		500: {picasso.EBADGATEWAY, msgFnFailed},
-		404: {picasso.EBADGATEWAY, msgRouteMissing},
-		503: {picasso.EUNAVAILABLE, msgUnavailable},
-		401: {picasso.EBADGATEWAY, msgUnexpected},
+		504: {picasso.ETIMEOUT, driver.MsgFnTimeout},
+		500: {picasso.EBADGATEWAY, driver.MsgFnFailed},
+		404: {picasso.EBADGATEWAY, driver.MsgRouteMissing},
+		503: {picasso.EUNAVAILABLE, driver.MsgUnavailable},
+		401: {picasso.EBADGATEWAY, driver.MsgUnexpected},
 	} {
 		err := invokeError(status, []byte(`{"request_id":"r","error":{"message":"exit code 3"}}`))
 		if picasso.ErrorCode(err) != want.code || picasso.ErrorMessage(err) != want.msg {

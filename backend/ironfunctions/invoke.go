@@ -3,18 +3,14 @@ package ironfunctions
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
-
-// requestIDHeader carries the gateway's request id to the function (as
-// HEADER_X_OPENSTACK_REQUEST_ID) for correlation.
-const requestIDHeader = "X-Openstack-Request-Id"
 
 // Invoke sends the call to /r/{backend app}{route path}, streaming the
 // body both ways. The gateway's deadline on ctx (route timeout plus a
@@ -26,10 +22,7 @@ func (c *Client) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	if err != nil {
 		return nil, err
 	}
-	cancel := context.CancelFunc(func() {})
-	if _, ok := ctx.Deadline(); !ok {
-		ctx, cancel = context.WithTimeout(ctx, call.Route.TimeoutDuration()+c.opts.InvokeMargin)
-	}
+	ctx, cancel := driver.InvokeContext(ctx, call.Route, c.opts.InvokeMargin)
 	res, body, err := c.invoke(ctx, u, call)
 	if body == nil {
 		cancel()
@@ -52,7 +45,7 @@ func (c *Client) invoke(ctx context.Context, u *url.URL, call *picasso.Call) (*p
 		req.Header = http.Header{}
 	}
 	if call.RequestID != "" {
-		req.Header.Set(requestIDHeader, call.RequestID)
+		req.Header.Set(picasso.RequestIDHeader, call.RequestID)
 	}
 	if req.ContentLength == 0 && req.Body != nil && req.Body != http.NoBody {
 		// Unknown reader: stream it chunked unless the caller said how
@@ -64,7 +57,7 @@ func (c *Client) invoke(ctx context.Context, u *url.URL, call *picasso.Call) (*p
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, nil, transportError(ctx, err, msgFnTimeout)
+		return nil, nil, driver.TransportError(ctx, err, driver.MsgFnTimeout)
 	}
 	switch resp.StatusCode {
 	case http.StatusOK:
@@ -74,17 +67,17 @@ func (c *Client) invoke(ctx context.Context, u *url.URL, call *picasso.Call) (*p
 		defer resp.Body.Close()
 		var out callIDResult
 		if err := json.NewDecoder(io.LimitReader(resp.Body, maxErrorBody)).Decode(&out); err != nil {
-			return nil, nil, invalidResponse(err)
+			return nil, nil, driver.InvalidResponse(err)
 		}
 		if out.CallID == "" {
-			return nil, nil, invalidResponse(errMissingObject)
+			return nil, nil, driver.InvalidResponse(errMissingObject)
 		}
 		return &picasso.CallResult{Status: http.StatusAccepted, Header: resp.Header, CallID: out.CallID}, nil, nil
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if err != nil {
-		return nil, nil, transportError(ctx, err, msgFnTimeout)
+		return nil, nil, driver.TransportError(ctx, err, driver.MsgFnTimeout)
 	}
 	return nil, nil, invokeError(resp.StatusCode, b)
 }
@@ -100,7 +93,7 @@ type resultBody struct {
 func (b *resultBody) Read(p []byte) (int, error) {
 	n, err := b.body.Read(p)
 	if err != nil && err != io.EOF {
-		err = transportError(b.ctx, err, msgFnTimeout)
+		err = driver.TransportError(b.ctx, err, driver.MsgFnTimeout)
 	}
 	return n, err
 }
@@ -109,29 +102,4 @@ func (b *resultBody) Close() error {
 	err := b.body.Close()
 	b.cancel()
 	return err
-}
-
-// Ping asks GET /version (at the root, not under /v1) with a short
-// deadline; any failure is EUNAVAILABLE, which readiness reports.
-func (c *Client) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.PingTimeout)
-	defer cancel()
-	req, err := newRequest(ctx, http.MethodGet, c.urls.version(), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return picasso.Wrap(picasso.EUNAVAILABLE, err, msgUnavailable)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Version string `json:"version"`
-	}
-	decodeErr := json.NewDecoder(io.LimitReader(resp.Body, maxErrorBody)).Decode(&out)
-	if resp.StatusCode != http.StatusOK || decodeErr != nil || out.Version == "" {
-		cause := fmt.Errorf("ironfunctions: ping: HTTP %d (decoding: %v)", resp.StatusCode, decodeErr)
-		return picasso.Wrap(picasso.EUNAVAILABLE, cause, msgUnavailable)
-	}
-	return nil
 }

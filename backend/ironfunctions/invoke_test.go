@@ -162,7 +162,7 @@ func BenchmarkInvoke(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
+	defer c.Close(context.Background())
 	if err := c.CreateApp(ctx, testApp); err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
 // CreateRoute creates the route. IronFunctions would create a missing app
@@ -49,7 +50,7 @@ func (c *Client) getRoute(ctx context.Context, app *picasso.App, path string) (*
 		return nil, err
 	}
 	if out.Route == nil {
-		return nil, invalidResponse(errMissingObject)
+		return nil, driver.InvalidResponse(errMissingObject)
 	}
 	return out.Route, nil
 }

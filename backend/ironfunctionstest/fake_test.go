@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// step is one request of a transcript from ironfunctions-v1.md and the
-// answer the real server gave. want is compared as JSON; an empty want
+// step is one request of a transcript of the real server and the answer
+// it gave (docs/ironfunctions.md describes them). want is compared as JSON; an empty want
 // checks the status only.
 type step struct {
 	method, path, body string

@@ -1,6 +1,7 @@
 package ironfunctionstest
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
@@ -185,13 +186,4 @@ func (r *route) clone() *route {
 	return &c
 }
 
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
+func cloneMap(m map[string]string) map[string]string { return maps.Clone(m) }

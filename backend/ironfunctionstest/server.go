@@ -1,16 +1,16 @@
 // Package ironfunctionstest is an in-process fake of an IronFunctions
-// 0.2.72 server, faithful to ironfunctions-v1.md (shared docs): the
-// same status codes, bodies and quirks, with functions that echo what they
-// received instead of running containers. Tests of every package use it;
-// its own tests replay the doc's transcripts so it cannot drift.
+// 0.2.72 server, faithful to docs/ironfunctions.md: the same status
+// codes, bodies and quirks, with functions that echo what they received
+// instead of running containers. Tests of every package use it; its own
+// tests replay transcripts of the real server so it cannot drift.
 //
 // Images with special names behave specially: "sleep" outlasts the route
 // timeout (504 "Timed out", or hangs until the client leaves after
 // SetHang(true)), "fail" fails (500 "exit code 1"). Every other image echoes.
 //
-// Not reproduced: route JWTs (§5.2), the service JWT (§6), /tasks and the
-// background run of async calls (they are recorded, never run), hot
-// functions.
+// Not reproduced (docs/ironfunctions.md, "Not used by Picasso"): route
+// JWTs, the service JWT, /tasks and the background run of async calls
+// (they are recorded, never run), hot functions.
 package ironfunctionstest
 
 import (

@@ -3,13 +3,13 @@ package local
 import (
 	"testing"
 
-	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/backend/backendtest"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
 func TestConformance(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
-		New: func(t *testing.T) picasso.Backend {
+		New: func(t *testing.T) driver.Driver {
 			rt, _ := newRuntime(t, Options{})
 			return rt
 		},

@@ -13,9 +13,6 @@ import (
 // call: the gateway's own environment holds secrets and is never passed.
 const basePath = "/usr/local/bin:/usr/bin:/bin"
 
-// requestIDHeader carries the gateway's request id to the function.
-const requestIDHeader = "X-Openstack-Request-Id"
-
 // functionEnv builds the environment of a call in IronFunctions' order,
 // later entries overriding earlier ones (see the package documentation).
 func (rt *Runtime) functionEnv(call *picasso.Call, callID, requestID string) []string {
@@ -35,7 +32,7 @@ func (rt *Runtime) functionEnv(call *picasso.Call, callID, requestID string) []s
 		env[envName(k)] = v
 	}
 	env["CALL_ID"] = callID
-	env["HEADER_"+envName(requestIDHeader)] = requestID
+	env["HEADER_"+envName(picasso.RequestIDHeader)] = requestID
 
 	list := make([]string, 0, len(env))
 	for _, k := range slices.Sorted(maps.Keys(env)) {

@@ -12,13 +12,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/driver"
 )
 
 // Invoke runs the call's route; see the package documentation for what
 // the function receives and how failures map to errors.
 func (rt *Runtime) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallResult, error) {
 	if rt.registry.deletedRoute(call.App.BackendName, call.Route.Path) {
-		return nil, picasso.Errorf(picasso.EBADGATEWAY, "Route not found on the backend")
+		return nil, driver.RouteMissing(nil)
 	}
 	file, err := rt.resolveImage(call.Route.Image)
 	if err != nil {

@@ -9,13 +9,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/picasso-faas/picasso/backend/driver"
+
 	"github.com/picasso-faas/picasso"
 )
 
-var (
-	_ picasso.Backend          = (*Runtime)(nil)
-	_ picasso.BackendInventory = (*Runtime)(nil)
-)
+var _ driver.Driver = (*Runtime)(nil)
 
 // Defaults of Options.
 const (

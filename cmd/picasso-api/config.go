@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/picasso-faas/picasso/backend/driver"
+	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/store"
 )
@@ -147,10 +149,15 @@ func envDefault[T any](e *envFlags, env string, def T, parse func(string) (T, er
 
 // parseConfig reads flags and environment, fills the derived defaults and
 // validates everything, failing with one line that names the option.
-func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+// commandFlags add the flags of a subcommand to the same set, so that
+// they parse (and show in --help) like every other flag.
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer, commandFlags ...func(*flag.FlagSet)) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	for _, add := range commandFlags {
+		add(fs)
+	}
 	e := &envFlags{fs: fs, getenv: getenv}
 	var dev bool
 	fs.BoolVar(&dev, "dev", false, "development defaults: embedded SQLite, local runtime, no authentication, 127.0.0.1 only (the same as giving no configuration)")
@@ -174,21 +181,22 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.String(&c.KeystoneProjectDomain, "keystone-project-domain", "PICASSO_KEYSTONE_PROJECT_DOMAIN", "Default", "domain of that project")
 	e.String(&c.KeystoneAppCredentialID, "keystone-app-credential-id", "PICASSO_KEYSTONE_APP_CREDENTIAL_ID", "", "application credential id, instead of user and password")
 	e.Secret(&c.KeystoneAppCredentialKey, "keystone-app-credential-secret", "PICASSO_KEYSTONE_APP_CREDENTIAL_SECRET", "application credential secret")
-	e.Duration(&c.TokenCacheTTL, "token-cache-ttl", "PICASSO_TOKEN_CACHE_TTL", 300*time.Second, "how long a validated token is trusted without asking Keystone again; 0 disables the cache")
-	e.Duration(&c.KeystoneTimeout, "keystone-timeout", "PICASSO_KEYSTONE_TIMEOUT", 5*time.Second, "deadline of each call to Keystone")
+	e.Duration(&c.TokenCacheTTL, "token-cache-ttl", "PICASSO_TOKEN_CACHE_TTL", keystone.DefaultCacheTTL, "how long a validated token is trusted without asking Keystone again; 0 disables the cache")
+	e.Duration(&c.KeystoneTimeout, "keystone-timeout", "PICASSO_KEYSTONE_TIMEOUT", keystone.DefaultTimeout, "deadline of each call to Keystone")
 	e.Int(&c.KeystoneMaxValidations, "keystone-max-validations", "PICASSO_KEYSTONE_MAX_VALIDATIONS", keystone.DefaultMaxValidations, "distinct tokens validated with Keystone at once; beyond, unknown tokens get 503 with Retry-After")
 
 	e.String(&c.LogLevel, "log-level", "PICASSO_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR")
 	e.String(&c.LogFile, "log-file", "PICASSO_LOG_FILE", "", "file to append logs to (default stdout)")
 	e.String(&c.LogFormat, "log-format", "PICASSO_LOG_FORMAT", "", "json or text (default json; text on a terminal)")
 
-	e.Int64(&c.MaxBodyBytes, "max-body-size", "PICASSO_MAX_BODY_SIZE", 32<<20, "largest function call body in bytes (413 beyond)")
-	e.Int(&c.MaxInFlightCalls, "max-inflight-calls", "PICASSO_MAX_INFLIGHT_CALLS", 1024, "concurrent function calls before new ones get 503 with Retry-After")
-	e.Duration(&c.InvokeTimeoutMargin, "invoke-timeout-margin", "PICASSO_INVOKE_TIMEOUT_MARGIN", 2*time.Second, "added to a route's timeout to form Picasso's own deadline (504 beyond)")
-	e.Duration(&c.BackendTimeout, "backend-timeout", "PICASSO_BACKEND_TIMEOUT", 10*time.Second, "deadline of each management call to the backend")
+	gatewayDefaults := gateway.DefaultConfig()
+	e.Int64(&c.MaxBodyBytes, "max-body-size", "PICASSO_MAX_BODY_SIZE", gatewayDefaults.MaxBodyBytes, "largest function call body in bytes (413 beyond)")
+	e.Int(&c.MaxInFlightCalls, "max-inflight-calls", "PICASSO_MAX_INFLIGHT_CALLS", gatewayDefaults.MaxInFlightCalls, "concurrent function calls before new ones get 503 with Retry-After")
+	e.Duration(&c.InvokeTimeoutMargin, "invoke-timeout-margin", "PICASSO_INVOKE_TIMEOUT_MARGIN", gatewayDefaults.InvokeTimeoutMargin, "added to a route's timeout to form Picasso's own deadline (504 beyond)")
+	e.Duration(&c.BackendTimeout, "backend-timeout", "PICASSO_BACKEND_TIMEOUT", driver.DefaultTimeout, "deadline of each management call to the backend")
 	e.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "PICASSO_READ_HEADER_TIMEOUT", 10*time.Second, "time a client has to send its request headers")
 	e.Duration(&c.IdleTimeout, "idle-timeout", "PICASSO_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
-	e.Duration(&c.BodyReadTimeout, "body-read-timeout", "PICASSO_BODY_READ_TIMEOUT", 30*time.Second, "time a client has to send a management request's body (a function call's body gets the route's timeout)")
+	e.Duration(&c.BodyReadTimeout, "body-read-timeout", "PICASSO_BODY_READ_TIMEOUT", gatewayDefaults.BodyReadTimeout, "time a client has to send a management request's body (a function call's body gets the route's timeout)")
 	e.Int(&c.MaxConnections, "max-connections", "PICASSO_MAX_CONNECTIONS", 4096, "concurrent client connections; more wait to be accepted")
 	e.String(&c.FunctionURL, "function-url", "PICASSO_FUNCTION_URL", "", "base URL of a separate origin for function calls, e.g. https://fn.example.com: /r/ and /webhooks/ are served only on its host, the API and UI never (recommended in production)")
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
@@ -359,13 +367,15 @@ func (c *config) completeAuth() error {
 func checkHTTPURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL", raw)
+		// Neither the URL nor the parser's error, which quotes it, is
+		// shown: it may hold a password.
+		return errors.New("not a URL")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q must start with http:// or https://", raw)
+		return fmt.Errorf("%q must start with http:// or https://", u.Redacted())
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%q has no host", raw)
+		return fmt.Errorf("%q has no host", u.Redacted())
 	}
 	return nil
 }

@@ -19,15 +19,9 @@ import (
 // remains, so it can run from cron or a health check.
 func runReconcile(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var repair bool
-	rest := args[:0:0]
-	for _, a := range args {
-		if a == "--repair" || a == "-repair" {
-			repair = true
-			continue
-		}
-		rest = append(rest, a)
-	}
-	cfg, err := parseConfig("picasso-api reconcile", rest, getenv, stderr)
+	cfg, err := parseConfig("picasso-api reconcile", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&repair, "repair", false, "fix every difference found instead of only reporting it")
+	})
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -42,18 +36,12 @@ func runReconcile(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer db.Close()
-	backend, closeBackend, err := newBackend(cfg, slog.New(slog.DiscardHandler))
+	backend, err := newBackend(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	if closeBackend != nil {
-		defer closeBackend(context.WithoutCancel(ctx))
-	}
-	inventory, ok := backend.(reconcile.Backend)
-	if !ok {
-		return fmt.Errorf("the %s backend cannot list what it holds, so it cannot be reconciled", cfg.Backend)
-	}
-	drifts, err := reconcile.Run(ctx, db, inventory, repair)
+	defer backend.Close(context.WithoutCancel(ctx))
+	drifts, err := reconcile.Run(ctx, db, backend, repair)
 	enc := json.NewEncoder(stdout)
 	unrepaired := 0
 	for _, d := range drifts {

@@ -12,29 +12,35 @@ import (
 	"github.com/picasso-faas/picasso/store"
 )
 
-func TestReconcileCommand(t *testing.T) {
+// newDriftedSetup is a database and an IronFunctions fake that disagree:
+// the database has an app the backend lacks, what a crash between the two
+// writes of a create leaves behind. reconcileCmd runs picasso-api
+// reconcile on them with the extra arguments.
+func newDriftedSetup(t *testing.T) (fake *ironfunctionstest.Server, app *picasso.App, reconcileCmd func(extra ...string) (string, error)) {
 	ctx := context.Background()
-	fake := ironfunctionstest.New()
+	fake = ironfunctionstest.New()
 	t.Cleanup(fake.Close)
 	uri := "sqlite://" + filepath.Join(t.TempDir(), "picasso.db")
 	db, err := store.Open(ctx, uri, store.Options{AutoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// An app the database has and the backend lacks: what a crash between
-	// the two writes of a create leaves behind.
-	app := &picasso.App{ProjectID: project, Name: "drifted", BackendName: picasso.BackendName(project, "drifted")}
+	app = &picasso.App{ProjectID: project, Name: "drifted", BackendName: picasso.BackendName(project, "drifted")}
 	if err := db.CreateApp(ctx, app); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-
-	reconcileCmd := func(extra ...string) (string, error) {
+	reconcileCmd = func(extra ...string) (string, error) {
 		var out bytes.Buffer
 		args := append([]string{"picasso-api", "reconcile", "--db-uri", uri, "--functions-url", fake.URL() + "/v1"}, extra...)
 		err := run(ctx, args, func(string) string { return "" }, &out, &out)
 		return out.String(), err
 	}
+	return fake, app, reconcileCmd
+}
+
+func TestReconcileCommand(t *testing.T) {
+	fake, app, reconcileCmd := newDriftedSetup(t)
 	out, err := reconcileCmd()
 	if err == nil || !strings.Contains(out, app.BackendName) || !strings.Contains(out, "app missing on backend") {
 		t.Fatalf("report: %v\n%s", err, out)
@@ -50,5 +56,23 @@ func TestReconcileCommand(t *testing.T) {
 	}
 	if out, err := reconcileCmd(); err != nil || out != "" {
 		t.Fatalf("drift after repair: %v\n%s", err, out)
+	}
+}
+
+// TestReconcileRepairTakesAValue: --repair is a boolean flag like the
+// others, so --repair=false reports and --repair=true repairs.
+func TestReconcileRepairTakesAValue(t *testing.T) {
+	fake, app, reconcileCmd := newDriftedSetup(t)
+	if out, err := reconcileCmd("--repair=false"); err == nil || !strings.Contains(out, `"Repaired":false`) {
+		t.Fatalf("--repair=false: %v\n%s", err, out)
+	}
+	if fake.HasApp(app.BackendName) {
+		t.Fatal("--repair=false changed the backend")
+	}
+	if out, err := reconcileCmd("--repair=true"); err != nil || !strings.Contains(out, `"Repaired":true`) {
+		t.Fatalf("--repair=true: %v\n%s", err, out)
+	}
+	if !fake.HasApp(app.BackendName) {
+		t.Fatal("--repair=true did not create the app on the backend")
 	}
 }

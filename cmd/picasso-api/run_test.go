@@ -219,6 +219,8 @@ func TestInvalidConfigurationFailsWithOneLine(t *testing.T) {
 		{[]string{"--keystone-endpoint", "http://127.0.0.1:1/v3"}, nil, "credentials"},
 		{nil, map[string]string{"PICASSO_PORT": "ten"}, "PICASSO_PORT"},
 		{[]string{"--db-uri", "mysql://root:pw-secret@127.0.0.1:1/db"}, nil, "Database unavailable"},
+		{[]string{"--functions-url", "ftp://picasso:pw-secret@fn:8080/v2"}, nil, "--functions-url"},
+		{[]string{"--public-url", "http://picasso:pw-secret@[::1"}, nil, "--public-url"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

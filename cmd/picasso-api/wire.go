@@ -8,11 +8,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/picasso-faas/picasso/backend/driver"
+
 	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/backend/fn"
 	"github.com/picasso-faas/picasso/backend/ironfunctions"
 	"github.com/picasso-faas/picasso/backend/local"
@@ -60,14 +61,12 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	d.closers = append(d.closers, func(context.Context) error { return db.Close() })
 	registry.MustRegister(collectors.NewDBStatsCollector(db.SQL(), "picasso"))
 
-	backend, closeBackend, err := newBackend(cfg, logger)
+	backend, err := newBackend(cfg, logger)
 	if err != nil {
 		d.close(logger)
 		return nil, err
 	}
-	if closeBackend != nil {
-		d.closers = append(d.closers, closeBackend)
-	}
+	d.closers = append(d.closers, backend.Close)
 	if rt, ok := backend.(*local.Runtime); ok {
 		if err := loadLocalRuntime(ctx, db, rt, logger); err != nil {
 			d.close(logger)
@@ -106,20 +105,18 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	return d, nil
 }
 
-func newBackend(cfg *config, logger *slog.Logger) (picasso.Backend, func(context.Context) error, error) {
+func newBackend(cfg *config, logger *slog.Logger) (driver.Driver, error) {
 	switch cfg.Backend {
 	case backendIronFunctions:
-		c, err := ironfunctions.New(cfg.FunctionsURL, ironfunctions.Options{Timeout: cfg.BackendTimeout})
-		return c, nil, err
+		return ironfunctions.New(cfg.FunctionsURL, ironfunctions.Options{Timeout: cfg.BackendTimeout})
 	case backendFn:
-		c, err := fn.New(cfg.FunctionsURL, fn.Options{Timeout: cfg.BackendTimeout})
-		return c, nil, err
+		return fn.New(cfg.FunctionsURL, fn.Options{Timeout: cfg.BackendTimeout})
 	default:
 		rt, err := local.New(local.Options{FunctionsDir: cfg.FunctionsDir, Logger: logger})
 		if err != nil {
-			return nil, nil, fmt.Errorf("invalid --functions-dir: %w", err)
+			return nil, fmt.Errorf("invalid --functions-dir: %w", err)
 		}
-		return rt, rt.Close, nil
+		return rt, nil
 	}
 }
 
