@@ -55,6 +55,8 @@ func (c *Client) invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	if call.RequestID != "" {
 		req.Header.Set(picasso.RequestIDHeader, call.RequestID)
 	}
+	// Only the route decides whether a call is detached, never a caller.
+	req.Header.Del(headerInvokeType)
 	async := call.Route.Type == picasso.RouteAsync
 	if async {
 		req.Header.Set(headerInvokeType, "detached")
