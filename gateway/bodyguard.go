@@ -18,7 +18,8 @@ import (
 // Here a body gets BodyReadTimeout (a function call moves the deadline to
 // its own, see forward); a response begun before the body was read to its
 // end carries "Connection: close", which keeps net/http from reading the
-// rest, and once the handler is done the unread rest is cut off at once.
+// rest, and once the handler is done the unread rest is cut off within
+// unreadBodyGrace.
 func (s *Server) guardBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
@@ -31,10 +32,16 @@ func (s *Server) guardBody(next http.Handler) http.Handler {
 		r.Body = body
 		next.ServeHTTP(&closingWriter{ResponseWriter: w, body: body}, r)
 		if !body.sawEOF.Load() {
-			rc.SetReadDeadline(time.Now())
+			rc.SetReadDeadline(time.Now().Add(unreadBodyGrace))
 		}
 	})
 }
+
+// unreadBodyGrace is how long net/http may still read an unread body
+// after the answer is out. Reading a little lets a client that is still
+// sending see the answer rather than a connection reset (net/http then
+// closes gently); a stalled client is cut when it ends.
+const unreadBodyGrace = 500 * time.Millisecond
 
 // trackedBody remembers whether its reader reached the end. It is read by
 // the backend's transport while the handler may be writing the answer.
