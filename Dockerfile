@@ -10,9 +10,11 @@ COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/picasso-api ./cmd/picasso-api
 
 FROM debian:bookworm-slim
-# ca-certificates for https backends and Keystone; the example functions
-# of the local runtime are POSIX shell scripts, which the base image runs.
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
+# ca-certificates for https backends and Keystone; bubblewrap for the local
+# runtime's sandbox (as a non-root user it needs user namespaces, which
+# Docker's default seccomp profile refuses; see docs/security.md). The
+# example functions are POSIX shell scripts, which the base image runs.
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates bubblewrap \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /var/lib/picasso --create-home picasso
 COPY --from=build /out/picasso-api /usr/local/bin/picasso-api

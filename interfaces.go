@@ -10,6 +10,8 @@ import (
 // field of apps and routes (the backend holds a copy it runs from).
 // Methods return *Error values with ENOTFOUND, ECONFLICT or EUNAVAILABLE.
 type Store interface {
+	QuotaStore
+
 	// CreateApp inserts app; ECONFLICT when the project already has the
 	// name or the backend name is taken.
 	CreateApp(ctx context.Context, app *App) error
@@ -74,6 +76,14 @@ type Backend interface {
 	Ping(ctx context.Context) error
 }
 
+// ConfigChecker is implemented by backends that refuse some app or route
+// config: the gateway calls CheckConfig with the whole config an app or a
+// route would have, before it writes anything, and answers the error
+// (EINVALID, naming the key) to the caller.
+type ConfigChecker interface {
+	CheckConfig(config map[string]string) error
+}
+
 // BackendInventory is implemented by backends that can list what they
 // hold, which the reconciler compares with the store.
 type BackendInventory interface {
@@ -97,10 +107,14 @@ type Call struct {
 	Body     io.Reader
 	// RequestID is the gateway's request id, passed on for correlation.
 	RequestID string
+	// Log, when set, receives the function's stderr where the backend
+	// gives it (the local runtime does), bounded by the backend.
+	Log io.Writer
 }
 
-// CallResult is the function's answer. For async routes Status is 202,
-// CallID is set and Body is empty.
+// CallResult is the function's answer. Backends run every call
+// synchronously: Picasso's own queue makes routes async (see CallQueue).
+// A backend that answered a call it detached sets Status 202 and CallID.
 type CallResult struct {
 	Status int
 	Header http.Header

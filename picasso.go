@@ -24,7 +24,9 @@ type App struct {
 	UpdatedAt   time.Time         `db:"updated_at"`
 }
 
-// Route types, as IronFunctions names them.
+// Route types, as IronFunctions names them. Backends only ever hold sync
+// routes: Picasso makes a route async with its own durable queue, whose
+// workers call the backend synchronously (see CallQueue).
 const (
 	RouteSync  = "sync"
 	RouteAsync = "async"
@@ -63,8 +65,16 @@ type Route struct {
 	Format         string              `db:"format"`
 	Config         map[string]string   `db:"-"`
 	Headers        map[string][]string `db:"-"`
-	CreatedAt      time.Time           `db:"created_at"`
-	UpdatedAt      time.Time           `db:"updated_at"`
+	// CallbackURL receives the result of every async call of the route.
+	CallbackURL string `db:"callback_url"`
+	// RecordSync records sync calls as calls too (off: only async calls
+	// are recorded).
+	RecordSync bool `db:"record_sync"`
+	// MaxAttempts bounds the attempts of an async call; 0 selects the
+	// operator's default.
+	MaxAttempts int       `db:"max_attempts"`
+	CreatedAt   time.Time `db:"created_at"`
+	UpdatedAt   time.Time `db:"updated_at"`
 }
 
 // TimeoutDuration is the route's timeout as a duration.

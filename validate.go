@@ -2,6 +2,7 @@ package picasso
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -15,6 +16,8 @@ const (
 	MaxConfigKey        = 128
 	MaxConfigValue      = 4096
 	MaxHeaderEntries    = 50
+	MaxMaxAttempts      = 100
+	MaxCallbackURL      = 2048
 )
 
 // ApplyDefaults fills the fields a create request left out.
@@ -64,6 +67,13 @@ func (r *Route) Validate() error {
 		return Errorf(EINVALID, "Route timeout must be between 1 and %d seconds", MaxTimeout)
 	case r.MaxConcurrency < 1 || r.MaxConcurrency > MaxRouteConcurrency:
 		return Errorf(EINVALID, "Route max_concurrency must be between 1 and %d", MaxRouteConcurrency)
+	case r.MaxAttempts < 0 || r.MaxAttempts > MaxMaxAttempts:
+		return Errorf(EINVALID, "Route max_attempts must be between 0 (the default) and %d", MaxMaxAttempts)
+	}
+	if r.CallbackURL != "" {
+		if err := ValidateCallbackURL(r.CallbackURL); err != nil {
+			return err
+		}
 	}
 	if err := ValidateConfig(r.Config); err != nil {
 		return err
@@ -128,6 +138,20 @@ func validateHeaders(headers map[string][]string) error {
 				return Errorf(EINVALID, "Invalid value of header %q", name)
 			}
 		}
+	}
+	return nil
+}
+
+// ValidateCallbackURL checks the form of a callback URL: absolute http or
+// https, with a host. Where it points is checked when a result is posted
+// (the address may change after this check).
+func ValidateCallbackURL(raw string) error {
+	if len(raw) > MaxCallbackURL {
+		return Errorf(EINVALID, "Callback URL must be %d characters or less", MaxCallbackURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return Errorf(EINVALID, "Callback URL must be an absolute http or https URL without credentials")
 	}
 	return nil
 }

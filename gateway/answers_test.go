@@ -3,49 +3,21 @@ package gateway_test
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/picasso-faas/picasso/gateway"
 )
 
 // The API's answers as the tests read them. Decoding into these fails
 // the test with a message where a chain of map[string]any assertions
 // would panic.
 
-type appJSON struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name"`
-	BackendName string            `json:"backend_name"`
-	ProjectID   string            `json:"project_id"`
-	Description string            `json:"description"`
-	Config      map[string]string `json:"config"`
-	CreatedAt   string            `json:"created_at"`
-	UpdatedAt   string            `json:"updated_at"`
-}
-
-type routeJSON struct {
-	Path           string              `json:"path"`
-	Type           string              `json:"type"`
-	Image          string              `json:"image"`
-	IsPublic       bool                `json:"is_public"`
-	ForwardToken   bool                `json:"forward_token"`
-	Memory         int                 `json:"memory"`
-	Timeout        int                 `json:"timeout"`
-	MaxConcurrency int                 `json:"max_concurrency"`
-	Config         map[string]string   `json:"config"`
-	Headers        map[string][]string `json:"headers"`
-	Format         string              `json:"format"`
-	PublicURL      string              `json:"public_url"`
-	PrivateURL     string              `json:"private_url"`
-}
-
-type webhookJSON struct {
-	ID          string `json:"id"`
-	App         string `json:"app"`
-	RoutePath   string `json:"route_path"`
-	Description string `json:"description"`
-	Enabled     bool   `json:"enabled"`
-	Signed      bool   `json:"signed"`
-	URL         string `json:"url"`
-	Secret      string `json:"secret"`
-}
+// The views are the gateway's own (export_test.go): what it encodes is
+// decoded into the same types.
+type (
+	appJSON     = gateway.AppView
+	routeJSON   = gateway.RouteView
+	webhookJSON = gateway.WebhookView
+)
 
 // answer is any answer of the API: the fields of the one at hand are set.
 type answer struct {

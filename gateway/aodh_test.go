@@ -74,7 +74,7 @@ func TestAodhNotificationsReachTheFunction(t *testing.T) {
 			expect(t, 200).decode(t).webhook(t)
 
 		targets := map[string]struct{ url, route string }{
-			"public route": {public.PublicURL, "/hello"},
+			"public route": {*public.PublicURL, "/hello"},
 			// Aodh posts the action URL as stored, per-action options included.
 			"webhook": {webhook.URL + "?aodh-alarm-ssl-verify=0", "/private"},
 		}
@@ -92,7 +92,7 @@ func TestAodhNotificationsReachTheFunction(t *testing.T) {
 					if got := resp.Header.Get("X-Openstack-Request-Id"); got != requestID {
 						t.Errorf("response request id %q, want Aodh's %q", got, requestID)
 					}
-					calls := h.fake.Calls()
+					calls := h.waitForCalls(before + 1)
 					if len(calls) != before+1 {
 						t.Fatalf("%d calls reached the function, want 1", len(calls)-before)
 					}
@@ -130,7 +130,7 @@ func TestAodhTrustTokenRunsPrivateRoute(t *testing.T) {
 	for _, path := range []string{"/v1/r/" + project.ID + "/alarms/cpu", "/r/" + project.ID + "/alarms/cpu"} {
 		h.do(t, "POST", path, trust, body, "Content-Type", "application/json").expect(t, 202)
 	}
-	calls := h.fake.Calls()
+	calls := h.waitForCalls(2)
 	if len(calls) != 2 || string(calls[0].Body) != body || calls[0].Header.Get("X-Project-Id") != project.ID {
 		t.Fatalf("backend calls = %+v", calls)
 	}

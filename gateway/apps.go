@@ -79,8 +79,15 @@ func (s *Server) handleCreateApp() http.Handler {
 		if err := app.Validate(); err != nil {
 			return err
 		}
+		if err := s.checkConfig(app.Config); err != nil {
+			return err
+		}
 		defer s.lockApp(projectID, app.Name)()
-		if err := s.store.CreateApp(r.Context(), app); err != nil {
+		limit, err := s.limitOf(r.Context(), projectID, picasso.ResourceApps)
+		if err != nil {
+			return err
+		}
+		if err := s.store.CreateAppWithin(r.Context(), app, limit); err != nil {
 			return err
 		}
 		if err := s.createBackendApp(r.Context(), app); err != nil {
@@ -138,6 +145,9 @@ func (s *Server) handleUpdateApp() http.Handler {
 		}
 		app.Config = mergeConfig(old.Config, req.Config)
 		if err := app.Validate(); err != nil {
+			return err
+		}
+		if err := s.checkConfig(app.Config); err != nil {
 			return err
 		}
 		if err := s.backendOp("update_app", func() error { return s.backend.UpdateApp(r.Context(), &app) }); err != nil {

@@ -28,3 +28,10 @@ func (s *Server) Router() *mux.Router { return s.router }
 
 // RaceEnabled tells volume tests that the race detector is on.
 const RaceEnabled = raceEnabled
+
+// The views of the API's answers, for tests to decode answers into.
+type (
+	AppView     = appView
+	RouteView   = routeView
+	WebhookView = webhookView
+)

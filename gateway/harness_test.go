@@ -18,6 +18,7 @@ import (
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/backend/ironfunctions"
 	"github.com/picasso-faas/picasso/backend/ironfunctionstest"
+	"github.com/picasso-faas/picasso/execution"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/internal/testdb"
 	"github.com/picasso-faas/picasso/keystone"
@@ -99,9 +100,27 @@ func newHarness(t *testing.T, dbURI string, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(&cfg, &deps)
 	}
-	gw := gateway.NewServer(cfg, deps)
 	runCtx, stop := context.WithCancel(ctx)
-	t.Cleanup(stop)
+	var worker *execution.Worker
+	if deps.Calls == nil {
+		worker = execution.NewWorker(execution.WorkerConfig{
+			PollInterval: 100 * time.Millisecond,
+			LeaseMargin:  2 * time.Second,
+			Backoff:      execution.Backoff{Base: 10 * time.Millisecond, Cap: 50 * time.Millisecond},
+			Logger:       deps.Logger,
+		}, db, deps.Store, deps.Backend, nil)
+		deps.Calls = execution.NewEnqueuer(execution.EnqueuerConfig{}, db, deps.Store, worker.Wake)
+		deps.CallStore = db
+	}
+	gw := gateway.NewServer(cfg, deps)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		if worker != nil {
+			worker.Run(runCtx)
+		}
+	}()
+	t.Cleanup(func() { stop(); <-workerDone })
 	go gw.Run(runCtx)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
@@ -264,3 +283,19 @@ func (testPolicy) Authorize(id *picasso.Identity, projectID string, action picas
 }
 
 var defaultPolicy = keystone.DefaultPolicy()
+
+func (testPolicy) IsAdmin(id *picasso.Identity) bool { return defaultPolicy.IsAdmin(id) }
+
+// waitForCalls returns the backend's calls once there are at least n:
+// async calls reach the backend from the worker, after the 202.
+func (h *harness) waitForCalls(n int) []ironfunctionstest.Invocation {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		calls := h.fake.Calls()
+		if len(calls) >= n || time.Now().After(deadline) {
+			return calls
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

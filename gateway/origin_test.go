@@ -38,7 +38,10 @@ func TestFunctionOriginIsSeparate(t *testing.T) {
 	apiHost := strings.TrimPrefix(h.url, "http://")
 	h.createApp(projA, "member-a", "fns")
 	route := h.createRoute(projA, "member-a", "fns", map[string]any{"path": "/pub", "image": "iron/echo", "is_public": true})
-	publicURL := route.PublicURL
+	publicURL := ""
+	if route.PublicURL != nil {
+		publicURL = *route.PublicURL
+	}
 	if !strings.HasPrefix(publicURL, "https://"+fnHost+"/r/") || !strings.HasPrefix(route.PrivateURL, "https://"+fnHost+"/r/") {
 		t.Fatalf("function URLs do not point at the function origin: %v %v", publicURL, route.PrivateURL)
 	}

@@ -39,6 +39,7 @@ func (s *Server) newRouter() http.Handler {
 	// 404 or a match with no error, so 405 and OPTIONS could not work.
 	v1 := func(path string, h http.Handler) *mux.Route { return r.Handle("/v1"+path, h) }
 	v1("/r/{project_id}/{app}/{route:.+}", s.handleInvokeV1()).Methods(http.MethodPost)
+	v1("/{project_id}/limits", s.authorized(read, s.handleGetLimits())).Methods(readMethods...)
 	v1("/{project_id}/apps", s.authorized(read, s.handleListApps())).Methods(readMethods...)
 	v1("/{project_id}/apps", s.authorized(write, s.handleCreateApp())).Methods(http.MethodPost)
 	v1("/{project_id}/apps/{app}", s.authorized(read, s.handleGetApp())).Methods(readMethods...)
@@ -59,6 +60,22 @@ func (s *Server) newRouter() http.Handler {
 	v1("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(read, s.handleGetRoute())).Methods(readMethods...)
 	v1("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleUpdateRoute())).Methods(http.MethodPut)
 	v1("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleDeleteRoute())).Methods(http.MethodDelete)
+
+	v1("/{project_id}/schedules", s.authorized(read, s.handleListSchedules())).Methods(readMethods...)
+	v1("/{project_id}/schedules", s.authorized(write, s.handleCreateSchedule())).Methods(http.MethodPost)
+	v1("/{project_id}/schedules/{schedule_id}", s.authorized(read, s.handleGetSchedule())).Methods(readMethods...)
+	v1("/{project_id}/schedules/{schedule_id}", s.authorized(write, s.handleUpdateSchedule())).Methods(http.MethodPut)
+	v1("/{project_id}/schedules/{schedule_id}", s.authorized(write, s.handleDeleteSchedule())).Methods(http.MethodDelete)
+	v1("/{project_id}/triggers", s.authorized(read, s.handleListTriggers())).Methods(readMethods...)
+	v1("/{project_id}/triggers", s.authorized(write, s.handleCreateTrigger())).Methods(http.MethodPost)
+	v1("/{project_id}/triggers/{trigger_id}", s.authorized(read, s.handleGetTrigger())).Methods(readMethods...)
+	v1("/{project_id}/triggers/{trigger_id}", s.authorized(write, s.handleUpdateTrigger())).Methods(http.MethodPut)
+	v1("/{project_id}/triggers/{trigger_id}", s.authorized(write, s.handleDeleteTrigger())).Methods(http.MethodDelete)
+	v1("/{project_id}/calls", s.authorized(read, s.handleListCalls())).Methods(readMethods...)
+	v1("/{project_id}/calls/{call_id}", s.authorized(read, s.handleGetCall())).Methods(readMethods...)
+	v1("/{project_id}/calls/{call_id}", s.authorized(write, s.handleCancelCall())).Methods(http.MethodDelete)
+	v1("/{project_id}/calls/{call_id}/retry", s.authorized(write, s.handleRetryCall())).Methods(http.MethodPost)
+	v1("/{project_id}/callback_key", s.authorized(write, s.handleGetCallbackKey())).Methods(readMethods...)
 
 	r.Handle("/webhooks/{token}", s.handleInvokeWebhook()).Methods(http.MethodPost)
 

@@ -21,6 +21,9 @@ type routeFields struct {
 	Format         *string             `json:"format"`
 	Config         map[string]string   `json:"config"`
 	Headers        map[string][]string `json:"headers"`
+	CallbackURL    *string             `json:"callback_url"`
+	RecordSync     *bool               `json:"record_sync"`
+	MaxAttempts    *int                `json:"max_attempts"`
 }
 
 type createRouteRequest struct {
@@ -51,6 +54,9 @@ func (f *routeFields) applyTo(rt *picasso.Route) {
 	setIf(&rt.MaxConcurrency, f.MaxConcurrency)
 	setIf(&rt.Format, f.Format)
 	setIf(&rt.ForwardToken, f.ForwardToken)
+	setIf(&rt.CallbackURL, f.CallbackURL)
+	setIf(&rt.RecordSync, f.RecordSync)
+	setIf(&rt.MaxAttempts, f.MaxAttempts)
 	if f.IsPublic != nil {
 		rt.IsPublic = bool(*f.IsPublic)
 	}
@@ -133,8 +139,15 @@ func (s *Server) handleCreateRoute() http.Handler {
 		if err := rt.Validate(); err != nil {
 			return err
 		}
+		if err := s.checkConfig(rt.Config); err != nil {
+			return err
+		}
 		defer s.lockApp(app.ProjectID, app.Name)()
-		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
+		limit, err := s.limitOf(r.Context(), app.ProjectID, picasso.ResourceRoutes)
+		if err != nil {
+			return err
+		}
+		if err := s.store.CreateRouteWithin(r.Context(), app.ProjectID, rt, limit); err != nil {
 			return err
 		}
 		if err := s.createBackendRoute(r.Context(), app, rt); err != nil {
@@ -186,6 +199,9 @@ func (s *Server) handleUpdateRoute() http.Handler {
 		if err := rt.Validate(); err != nil {
 			return err
 		}
+		if err := s.checkConfig(rt.Config); err != nil {
+			return err
+		}
 		if err := s.backendOp("update_route", func() error { return s.backend.UpdateRoute(r.Context(), app, &rt) }); err != nil {
 			return err
 		}
@@ -214,7 +230,11 @@ func (s *Server) handleDeleteRoute() http.Handler {
 		// route's webhooks, which no compensation can bring back (their
 		// tokens are stored only hashed), so a failed backend delete must
 		// find the row untouched. A route already gone from the backend
-		// is no reason to keep the row.
+		// is no reason to keep the row. A store that does not answer now
+		// will not take the row delete either: leave the backend alone.
+		if err := s.store.Ping(r.Context()); err != nil {
+			return err
+		}
 		err = s.backendOp("delete_route", func() error { return s.backend.DeleteRoute(r.Context(), app, rt.Path) })
 		if err != nil && !picasso.IsCode(err, picasso.ENOTFOUND) {
 			return err

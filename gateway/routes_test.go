@@ -19,7 +19,7 @@ func TestRouteLifecycle(t *testing.T) {
 			t.Errorf("route = %+v", route)
 		}
 		wantPublic := h.url + "/r/" + app.BackendName + "/a/b/c"
-		if route.PublicURL != wantPublic || route.PrivateURL != h.url+"/r/"+projA+"/svc/a/b/c" {
+		if route.PublicURL == nil || *route.PublicURL != wantPublic || route.PrivateURL != h.url+"/r/"+projA+"/svc/a/b/c" {
 			t.Errorf("urls = %v, %v", route.PublicURL, route.PrivateURL)
 		}
 
@@ -32,7 +32,7 @@ func TestRouteLifecycle(t *testing.T) {
 		updated := h.do(t, "PUT", "/v1/"+projA+"/apps/svc/routes/a/b/c", "member-a", map[string]any{
 			"is_public": false, "image": "iron/v2", "config": map[string]string{"K": "", "N": "1"},
 		}).expect(t, 200).decode(t).route(t)
-		if updated.IsPublic != false || updated.Image != "iron/v2" || updated.PublicURL != "" {
+		if updated.IsPublic != false || updated.Image != "iron/v2" || updated.PublicURL != nil {
 			t.Errorf("updated = %v", updated)
 		}
 		if _, kept := updated.Config["K"]; kept || updated.Config["N"] != "1" {
@@ -136,7 +136,7 @@ func TestPythonClientSequence(t *testing.T) {
 	h.do(t, "GET", p+"/apps/alarm-notifier-app/routes", "member-a", nil).expect(t, 200).JSON(t)
 	shown := h.do(t, "GET", p+"/apps/alarm-notifier-app/routes/hello", "member-a", nil).expect(t, 200).decode(t).route(t)
 	// expose-url: the client prints endpoint + /r/{app}{path} for public routes.
-	if !strings.HasSuffix(shown.PublicURL, "/hello") {
+	if shown.PublicURL == nil || !strings.HasSuffix(*shown.PublicURL, "/hello") {
 		t.Errorf("public_url = %v", shown.PublicURL)
 	}
 	h.do(t, "PUT", p+"/apps/alarm-notifier-app/routes/hello", "member-a", `{"image": "iron/hello:2", "memory": 256}`, jsonHeader...).expect(t, 200).JSON(t)

@@ -46,6 +46,9 @@ type routeView struct {
 	Config         map[string]string   `json:"config"`
 	Headers        map[string][]string `json:"headers"`
 	Format         string              `json:"format"`
+	CallbackURL    string              `json:"callback_url"`
+	RecordSync     bool                `json:"record_sync"`
+	MaxAttempts    int                 `json:"max_attempts"`
 	CreatedAt      string              `json:"created_at"`
 	UpdatedAt      string              `json:"updated_at"`
 	PublicURL      *string             `json:"public_url"`
@@ -66,6 +69,9 @@ func (s *Server) newRouteView(r *http.Request, app *picasso.App, rt *picasso.Rou
 		Config:         nonNil(rt.Config),
 		Headers:        rt.Headers,
 		Format:         rt.Format,
+		CallbackURL:    rt.CallbackURL,
+		RecordSync:     rt.RecordSync,
+		MaxAttempts:    rt.MaxAttempts,
 		CreatedAt:      formatTime(rt.CreatedAt),
 		UpdatedAt:      formatTime(rt.UpdatedAt),
 		PrivateURL:     base + "/r/" + app.ProjectID + "/" + app.Name + rt.Path,

@@ -46,7 +46,7 @@ func (s *Server) handleInvokeWebhook() http.Handler {
 		if entry.route == nil {
 			return errWebhookNotFound
 		}
-		return s.call(w, r, entry, nil, false)
+		return s.call(w, withTrigger(r, picasso.TriggerWebhook), entry, nil, false)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/internal/testclock"
 	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
 
@@ -15,7 +16,7 @@ import (
 // up, validations resume.
 func TestDistinctTokensAreBoundedInFlight(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	opts := fakeOptions(f.URL(), clock)
 	opts.MaxValidations = 2
 	opts.Timeout = time.Minute

@@ -181,7 +181,10 @@ func (r *run) orphanApp(name string) {
 
 // sameRuntime compares the fields a backend runs a route with.
 func sameRuntime(want, got *picasso.Route) bool {
-	return want.Image == got.Image && want.Type == got.Type && want.Memory == got.Memory &&
+	// Backends hold every route as sync (Picasso queues async calls
+	// itself); an async route on the backend, e.g. one made before the
+	// queue existed, would detach calls Picasso expects answered.
+	return want.Image == got.Image && got.Type == picasso.RouteSync && want.Memory == got.Memory &&
 		want.Timeout == got.Timeout && want.Format == got.Format &&
 		maps.Equal(nonNil(want.Config), nonNil(got.Config))
 }

@@ -62,8 +62,9 @@ func (o *Options) setDefaults() {
 
 // DB is a picasso.Store over a database/sql pool.
 type DB struct {
-	db    *sqlx.DB
-	clock func() time.Time
+	db      *sqlx.DB
+	clock   func() time.Time
+	waiting waitingCounts
 }
 
 var _ picasso.Store = (*DB)(nil)

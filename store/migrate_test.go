@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +12,8 @@ import (
 
 func TestSchemaVersion(t *testing.T) {
 	for _, driverName := range []string{DriverMySQL, DriverSQLite} {
-		if v, err := SchemaVersion(driverName); err != nil || v != 3 {
-			t.Errorf("SchemaVersion(%s) = %d, %v; want 3", driverName, v, err)
+		if v, err := SchemaVersion(driverName); err != nil || v != 8 {
+			t.Errorf("SchemaVersion(%s) = %d, %v; want 8", driverName, v, err)
 		}
 	}
 }
@@ -28,16 +29,24 @@ func TestMigrationsUpDownUp(t *testing.T) {
 			}
 		}
 		wantVersion(0)
+		driverName, _, err := ParseURI(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		latest, err := SchemaVersion(driverName)
+		if err != nil {
+			t.Fatal(err)
+		}
 
-		_, err := Open(ctx, uri, Options{})
-		wantError(t, err, picasso.EUNAVAILABLE, "database schema is at version 0, this binary needs 3: "+
-			"run picasso-api migrate up or start with --auto-migrate")
+		_, err = Open(ctx, uri, Options{})
+		wantError(t, err, picasso.EUNAVAILABLE, fmt.Sprintf("database schema is at version 0, this binary needs %d: "+
+			"run picasso-api migrate up or start with --auto-migrate", latest))
 
 		for round := range 2 {
 			if err := MigrateUp(ctx, uri); err != nil {
 				t.Fatalf("round %d: MigrateUp: %v", round, err)
 			}
-			wantVersion(3)
+			wantVersion(latest)
 			if err := MigrateUp(ctx, uri); err != nil {
 				t.Fatalf("round %d: MigrateUp of a current schema: %v", round, err)
 			}
@@ -108,9 +117,11 @@ func TestAutoMigrate(t *testing.T) {
 			}
 			s.Close()
 		}
+		driverName, _, _ := ParseURI(uri)
+		latest, _ := SchemaVersion(driverName)
 		v, dirty, err := MigrationVersion(ctx, uri)
-		if err != nil || v != 3 || dirty {
-			t.Fatalf("MigrationVersion() = %d, %v, %v; want 3, clean", v, dirty, err)
+		if err != nil || v != latest || dirty {
+			t.Fatalf("MigrationVersion() = %d, %v, %v; want %d, clean", v, dirty, err, latest)
 		}
 	})
 }

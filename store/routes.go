@@ -10,7 +10,7 @@ import (
 )
 
 const routeColumns = `app_id, path, type, image, is_public, forward_token, memory, timeout, max_concurrency, format, ` +
-	`config, headers, created_at, updated_at`
+	`config, headers, callback_url, record_sync, max_attempts, created_at, updated_at`
 
 // routeRow is a route as stored: its maps are JSON text columns.
 type routeRow struct {
@@ -34,13 +34,25 @@ func (r *routeRow) toRoute() (*picasso.Route, error) {
 // CreateRoute inserts route and sets its timestamps; ECONFLICT when the
 // app has the path already, ENOTFOUND when there is no such app.
 func (d *DB) CreateRoute(ctx context.Context, route *picasso.Route) error {
+	return d.createRoute(ctx, route, nil)
+}
+
+// createRoute is CreateRoute that runs check, when given, first in the
+// insert's transaction; an error of check cancels the insert.
+func (d *DB) createRoute(ctx context.Context, route *picasso.Route, check func(tx *sqlx.Tx) error) error {
 	config, headers := marshalJSON(route.Config), marshalJSON(route.Headers)
 	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx,
-			`INSERT INTO routes (`+routeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			`INSERT INTO routes (`+routeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			route.AppID, route.Path, route.Type, route.Image, route.IsPublic, route.ForwardToken, route.Memory, route.Timeout,
-			route.MaxConcurrency, route.Format, config, headers, stamp, stamp)
+			route.MaxConcurrency, route.Format, config, headers, route.CallbackURL, route.RecordSync, route.MaxAttempts,
+			stamp, stamp)
 		switch classify(err) {
 		case failureDuplicate:
 			return picasso.Wrap(picasso.ECONFLICT, err, "Route %s already exists on app %s",
@@ -105,10 +117,10 @@ func (d *DB) UpdateRoute(ctx context.Context, route *picasso.Route) error {
 	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE routes SET type = ?, image = ?, is_public = ?, forward_token = ?, memory = ?, `+
-			`timeout = ?, max_concurrency = ?, format = ?, config = ?, headers = ?, updated_at = ? `+
-			`WHERE app_id = ? AND path = ?`,
+			`timeout = ?, max_concurrency = ?, format = ?, config = ?, headers = ?, callback_url = ?, record_sync = ?, `+
+			`max_attempts = ?, updated_at = ? WHERE app_id = ? AND path = ?`,
 			route.Type, route.Image, route.IsPublic, route.ForwardToken, route.Memory, route.Timeout, route.MaxConcurrency,
-			route.Format, config, headers, stamp, route.AppID, route.Path)
+			route.Format, config, headers, route.CallbackURL, route.RecordSync, route.MaxAttempts, stamp, route.AppID, route.Path)
 		return expectOneRow(res, err, routeNotFound(route.Path))
 	})
 	if err != nil {

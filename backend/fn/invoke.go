@@ -12,21 +12,14 @@ import (
 	"github.com/picasso-faas/picasso/backend/driver"
 )
 
-// Headers of Fn's invocation protocol.
-const (
-	headerCallID     = "Fn-Call-Id"
-	headerInvokeType = "Fn-Invoke-Type"
-)
-
 // maxErrorBody caps what the driver reads of an error answer to tell Fn's
 // own errors from a function's.
 const maxErrorBody = 4 << 10
 
-// Invoke runs the route through its HTTP trigger. Async routes are invoked
-// detached: Fn answers 202 at once and the call id is the result. The
-// gateway's deadline on ctx bounds the whole call, reading the answer
-// included; without one, the route's timeout plus Options.InvokeMargin
-// applies.
+// Invoke runs the route through its HTTP trigger, synchronously whatever
+// the route's type: Picasso's own queue runs async routes. The gateway's
+// deadline on ctx bounds the whole call, reading the answer included;
+// without one, the route's timeout plus Options.InvokeMargin applies.
 func (c *Client) Invoke(ctx context.Context, call *picasso.Call) (*picasso.CallResult, error) {
 	ctx, cancel := driver.InvokeContext(ctx, call.Route, c.opts.InvokeMargin)
 	res, err := c.invoke(ctx, call)
@@ -55,12 +48,8 @@ func (c *Client) invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	if call.RequestID != "" {
 		req.Header.Set(picasso.RequestIDHeader, call.RequestID)
 	}
-	// Only the route decides whether a call is detached, never a caller.
-	req.Header.Del(headerInvokeType)
-	async := call.Route.Type == picasso.RouteAsync
-	if async {
-		req.Header.Set(headerInvokeType, "detached")
-	}
+	// Only the route decides how a call runs, never a caller.
+	req.Header.Del("Fn-Invoke-Type")
 
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -68,10 +57,6 @@ func (c *Client) invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	}
 	if err := serviceError(req, resp); err != nil {
 		return nil, err
-	}
-	if async && resp.StatusCode == http.StatusAccepted {
-		resp.Body.Close()
-		return &picasso.CallResult{Status: resp.StatusCode, Header: resp.Header, Body: http.NoBody, CallID: resp.Header.Get(headerCallID)}, nil
 	}
 	// Fn does not keep route headers; like IronFunctions, the driver adds
 	// the first value of each to the function's answer.

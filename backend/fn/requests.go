@@ -84,7 +84,7 @@ func updateFnRequest(current *fnObject, route *picasso.Route) *fnRequest {
 func routeAnnotations(route *picasso.Route) map[string]json.RawMessage {
 	out := make(map[string]json.RawMessage, len(route.Headers)+1)
 	out[routeAnnotation] = mustJSON(routeExtra{
-		Type:           route.Type,
+		Type:           picasso.RouteSync, // Picasso queues async calls itself
 		Format:         route.Format,
 		MaxConcurrency: route.MaxConcurrency,
 		IsPublic:       route.IsPublic,

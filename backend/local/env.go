@@ -13,25 +13,30 @@ import (
 // call: the gateway's own environment holds secrets and is never passed.
 const basePath = "/usr/local/bin:/usr/bin:/bin"
 
-// functionEnv builds the environment of a call in IronFunctions' order,
-// later entries overriding earlier ones (see the package documentation).
+// functionEnv builds the environment of a call: the app config, then the
+// route config (the route wins), then what the runtime sets, which config
+// cannot override. A reserved key stored before CheckConfig refused it is
+// dropped (see the package documentation).
 func (rt *Runtime) functionEnv(call *picasso.Call, callID, requestID string) []string {
-	env := map[string]string{
-		"PATH":        basePath,
-		"METHOD":      call.Method,
-		"ROUTE":       call.Route.Path,
-		"REQUEST_URL": rt.requestURL(call),
+	env := map[string]string{}
+	for _, config := range []map[string]string{call.App.Config, call.Route.Config} {
+		for k, v := range config {
+			if name := envName(k); !reservedVar(name) {
+				env[name] = v
+			}
+		}
 	}
 	for _, name := range headerOrder(call.Header) {
 		env["HEADER_"+envName(name)] = strings.Join(call.Header[name], " ")
 	}
-	for k, v := range call.App.Config {
-		env[envName(k)] = v
-	}
-	for k, v := range call.Route.Config {
-		env[envName(k)] = v
-	}
+	env["PATH"] = basePath
+	env["METHOD"] = call.Method
+	env["ROUTE"] = call.Route.Path
+	env["REQUEST_URL"] = rt.requestURL(call)
 	env["CALL_ID"] = callID
+	if attempt := call.Header.Get(picasso.HeaderCallAttempt); attempt != "" {
+		env["CALL_ATTEMPT"] = attempt // a queued call's attempt, for idempotent functions
+	}
 	env["HEADER_"+envName(picasso.RequestIDHeader)] = requestID
 
 	list := make([]string, 0, len(env))

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -54,25 +55,25 @@ func newRuntime(t *testing.T, opts Options) (*Runtime, *logBuffer) {
 	logs := &logBuffer{}
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	rt, err := New(opts)
+	if errors.Is(err, ErrSandboxUnavailable) {
+		testenv.Unavailable(t, "bubblewrap: %v", err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := rt.Close(ctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
 	return rt, logs
 }
 
-// functionsDir returns a fresh functions directory holding the scripts.
+// functionsDir returns a fresh functions directory holding the scripts,
+// which run with /bin/sh unless they start with their own "#!" line.
 func functionsDir(t *testing.T, scripts map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range scripts {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		if !strings.HasPrefix(body, "#!") {
+			body = "#!/bin/sh\n" + body
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body+"\n"), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}

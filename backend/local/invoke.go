@@ -25,7 +25,10 @@ func (rt *Runtime) Invoke(ctx context.Context, call *picasso.Call) (*picasso.Cal
 	if err != nil {
 		return nil, picasso.Wrap(picasso.EBADGATEWAY, err, "Function image %q is not available", call.Route.Image)
 	}
-	callID := uuid.NewString()
+	callID := call.Header.Get(picasso.HeaderCallID) // a queued call keeps its id
+	if callID == "" {
+		callID = uuid.NewString()
+	}
 	requestID := call.RequestID
 	if requestID == "" {
 		requestID = callID
@@ -44,9 +47,7 @@ func (rt *Runtime) Invoke(ctx context.Context, call *picasso.Call) (*picasso.Cal
 		limit:     call.Route.MaxConcurrency,
 		callID:    callID,
 		requestID: requestID,
-	}
-	if call.Route.Type == picasso.RouteAsync {
-		return rt.startAsync(r)
+		log:       call.Log,
 	}
 	out, err := rt.execute(ctx, r)
 	if err != nil {
@@ -67,56 +68,4 @@ func payload(call *picasso.Call) io.Reader {
 		return strings.NewReader(query.Get("payload"))
 	}
 	return call.Body
-}
-
-// startAsync reads the payload, since the caller's request ends before
-// the run, and starts the run in the background, detached from the
-// request but not from Close.
-func (rt *Runtime) startAsync(r *run) (*picasso.CallResult, error) {
-	if r.stdin != nil {
-		body, err := io.ReadAll(io.LimitReader(r.stdin, rt.maxPayload+1))
-		if err != nil {
-			return nil, bodyError(err)
-		}
-		if int64(len(body)) > rt.maxPayload {
-			return nil, picasso.Errorf(picasso.ETOOLARGE, "Payload too large: the limit is %d bytes", rt.maxPayload)
-		}
-		r.stdin = bytes.NewReader(body)
-	}
-
-	rt.asyncMu.Lock()
-	switch {
-	case rt.closed:
-		rt.asyncMu.Unlock()
-		return nil, picasso.Errorf(picasso.EUNAVAILABLE, "Runtime is shutting down")
-	case rt.asyncCount >= rt.maxAsync:
-		rt.asyncMu.Unlock()
-		return nil, picasso.Errorf(picasso.EUNAVAILABLE, "Too many background calls: the limit is %d", rt.maxAsync)
-	}
-	rt.asyncCount++
-	rt.asyncRuns.Add(1)
-	rt.asyncMu.Unlock()
-
-	go func() {
-		defer func() {
-			rt.asyncMu.Lock()
-			rt.asyncCount--
-			rt.asyncMu.Unlock()
-			rt.asyncRuns.Done()
-		}()
-		start := time.Now()
-		out, err := rt.execute(rt.background, r)
-		attrs := []any{"call_id", r.callID, "request_id", r.requestID, "app", r.key.app, "route", r.key.path, "duration", time.Since(start)}
-		if err != nil {
-			rt.log.Warn("async call failed", append(attrs, "error", err)...)
-			return
-		}
-		rt.log.Info("async call finished", append(attrs, "output_bytes", len(out))...)
-	}()
-	return &picasso.CallResult{
-		Status: http.StatusAccepted,
-		Header: http.Header{},
-		Body:   http.NoBody,
-		CallID: r.callID,
-	}, nil
 }

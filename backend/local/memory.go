@@ -2,6 +2,8 @@ package local
 
 import (
 	"os/exec"
+	"path"
+	"path/filepath"
 	"strconv"
 )
 
@@ -9,14 +11,28 @@ import (
 // which the function inherits through exec; see the package documentation.
 const memoryLimitScript = `ulimit -v "$1" || exit 126; shift; exec "$@"`
 
-// command starts the file directly, or through /bin/sh when it must set
-// the address-space limit first.
-func (rt *Runtime) command(r *run) *exec.Cmd {
-	if !rt.limitMemory || r.memory <= 0 {
-		return exec.Command(r.file)
+// command prepares the call's process: a sandbox, or the file itself
+// (through /bin/sh when it must set the address-space limit first).
+func (rt *Runtime) command(r *run) (*exec.Cmd, *sandboxCmd, error) {
+	if rt.sandbox != nil {
+		rel, err := filepath.Rel(rt.dir, r.file)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := rt.sandbox.command(r.callID, rt.dir, []string{path.Join(functionsMount, filepath.ToSlash(rel))}, r.env, r.limits())
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.cmd, s, nil
 	}
-	kib := strconv.Itoa(r.memory * 1024)
-	return exec.Command("/bin/sh", "-c", memoryLimitScript, "picasso-memory-limit", kib, r.file)
+	cmd := exec.Command(r.file)
+	if rt.limitMemory && r.memory > 0 {
+		kib := strconv.Itoa(r.memory * 1024)
+		cmd = exec.Command("/bin/sh", "-c", memoryLimitScript, "picasso-memory-limit", kib, r.file)
+	}
+	cmd.Env = r.env
+	cmd.Dir = rt.dir
+	return cmd, nil, nil
 }
 
 // probeMemoryLimit checks that /bin/sh can set an address-space limit.

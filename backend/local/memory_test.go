@@ -10,8 +10,8 @@ import (
 // hogScript holds 32 MB in a shell variable.
 const hogScript = `x=$(head -c 32000000 /dev/zero | tr '\0' a); echo ${#x}`
 
-func TestMemoryIsAnAddressSpaceLimit(t *testing.T) {
-	rt, _ := newRuntime(t, Options{FunctionsDir: functionsDir(t, map[string]string{
+func TestMemoryIsAnAddressSpaceLimitWithoutSandbox(t *testing.T) {
+	rt, _ := newRuntime(t, Options{Sandbox: SandboxNone, FunctionsDir: functionsDir(t, map[string]string{
 		"limits": "ulimit -v",
 		"hog":    hogScript,
 	})})

@@ -31,6 +31,7 @@ type run struct {
 	limit     int // max_concurrency
 	callID    string
 	requestID string
+	log       io.Writer // receives stderr; nil: only the gateway's log does
 }
 
 // execute waits for a slot of the route, then runs the function and
@@ -50,15 +51,21 @@ func (rt *Runtime) execute(ctx context.Context, r *run) ([]byte, error) {
 }
 
 // runProcess runs the function until it exits or ctx ends, then kills
-// its process group so that nothing it started outlives the call.
+// its process group so that nothing it started outlives the call. In a
+// sandbox the group is bwrap's: killing bwrap kills the sandbox's init
+// (--die-with-parent), and with it every process of its PID namespace.
 func (rt *Runtime) runProcess(ctx context.Context, r *run) ([]byte, error) {
-	cmd := rt.command(r)
+	cmd, sandboxed, err := rt.command(r)
+	if err != nil {
+		return nil, picasso.Wrap(picasso.EBADGATEWAY, err, "Function could not be started, request id %s", r.requestID)
+	}
+	if sandboxed != nil {
+		defer rt.cleanUp(sandboxed, r.callID)
+	}
 	stdout := &cappedBuffer{limit: rt.maxOutput, overflow: make(chan struct{})}
 	stderr := &cappedBuffer{limit: maxStderrLog}
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
-	cmd.Env = r.env
-	cmd.Dir = rt.dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = pipeGrace
 
@@ -75,11 +82,20 @@ func (rt *Runtime) runProcess(ctx context.Context, r *run) ([]byte, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, picasso.Wrap(picasso.EBADGATEWAY, err, "Function could not be started, request id %s", r.requestID)
 	}
+	pid := cmd.Process.Pid
+	if sandboxed != nil {
+		deadline, _ := ctx.Deadline()
+		if err := sandboxed.confine(deadline, r.limits()); err != nil {
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			cmd.Wait()
+			rt.logStderr(r, stderr)
+			return nil, picasso.Wrap(picasso.EBADGATEWAY, err, "Function could not be started, request id %s", r.requestID)
+		}
+	}
 	fed := make(chan error, 1)
 	if stdin != nil {
 		go feedStdin(stdin, r.stdin, fed)
 	}
-	pid := cmd.Process.Pid
 	exited := make(chan struct{})
 	go func() {
 		waitExited(pid)
@@ -101,12 +117,15 @@ func (rt *Runtime) runProcess(ctx context.Context, r *run) ([]byte, error) {
 		stopped = picasso.Errorf(picasso.EBADGATEWAY, "Function output too large: the limit is %d bytes, request id %s", rt.maxOutput, r.requestID)
 	}
 
-	if stderr.Len() > 0 {
-		rt.log.Warn("function stderr", "request_id", r.requestID, "call_id", r.callID,
-			"app", r.key.app, "route", r.key.path, "stderr", stderr.String(), "truncated", stderr.truncated)
+	if stderr.Len() > 0 && r.log != nil {
+		r.log.Write(stderr.Bytes())
 	}
+	rt.logStderr(r, stderr)
 	if stopped != nil {
 		return nil, stopped
+	}
+	if sandboxed != nil && sandboxed.oomKilled() {
+		return nil, picasso.Errorf(picasso.EBADGATEWAY, "Function ran out of memory: the limit is %d MiB, request id %s", r.memory, r.requestID)
 	}
 	select {
 	case err := <-fed:
@@ -128,6 +147,34 @@ func (rt *Runtime) runProcess(ctx context.Context, r *run) ([]byte, error) {
 		return nil, picasso.Wrap(picasso.EBADGATEWAY, waitErr, "Function failed, request id %s", r.requestID)
 	}
 	return stdout.Bytes(), nil
+}
+
+// cleanUp releases a finished sandbox off the call's path (its answer is
+// ready); Close waits for the releases in flight.
+func (rt *Runtime) cleanUp(s *sandboxCmd, callID string) {
+	rt.cleanups.Add(1)
+	go func() {
+		defer rt.cleanups.Done()
+		if err := s.finish(); err != nil {
+			rt.log.Warn("local runtime: could not remove a call's cgroup", "call_id", callID, "error", err)
+		}
+	}()
+}
+
+func (rt *Runtime) logStderr(r *run, stderr *cappedBuffer) {
+	if stderr.Len() > 0 {
+		rt.log.Warn("function stderr", "request_id", r.requestID, "call_id", r.callID,
+			"app", r.key.app, "route", r.key.path, "stderr", stderr.String(), "truncated", stderr.truncated)
+	}
+}
+
+// limits are the call's resource limits: CPU time is the timeout
+// (rounded up) plus one second, so that the timeout ends a busy loop first.
+func (r *run) limits() callLimits {
+	return callLimits{
+		memoryBytes: int64(r.memory) << 20,
+		cpuSeconds:  uint64((r.timeout+time.Second-1)/time.Second) + 1,
+	}
 }
 
 func contextError(err error, requestID string) error {

@@ -98,7 +98,9 @@ func (rt *Runtime) putRoute(app *picasso.App, route *picasso.Route, replace bool
 	case !replace && exists:
 		return picasso.Errorf(picasso.ECONFLICT, "Route already exists")
 	}
-	a.routes[route.Path] = cloneRoute(route)
+	held := cloneRoute(route)
+	held.Type = picasso.RouteSync // Picasso queues async calls itself
+	a.routes[route.Path] = held
 	return nil
 }
 

@@ -18,9 +18,7 @@ var _ driver.Driver = (*Runtime)(nil)
 
 // Defaults of Options.
 const (
-	DefaultMaxOutputBytes  = 10 << 20
-	DefaultMaxPayloadBytes = 10 << 20
-	DefaultMaxAsync        = 64
+	DefaultMaxOutputBytes = 10 << 20
 )
 
 // Options configure a Runtime.
@@ -28,19 +26,28 @@ type Options struct {
 	// FunctionsDir holds the executables that route images name. Required;
 	// it must exist.
 	FunctionsDir string
-	// Logger receives function stderr and async outcomes; slog.Default()
-	// when nil.
+	// Logger receives function stderr; slog.Default() when nil.
 	Logger *slog.Logger
 	// MaxOutputBytes bounds a function's stdout; more fails the call.
 	MaxOutputBytes int64
-	// MaxPayloadBytes bounds the payload of an async call, which has to be
-	// held in memory until the background run reads it.
-	MaxPayloadBytes int64
-	// MaxAsync bounds the async runs in flight.
-	MaxAsync int
 	// BaseURL is the scheme and host that REQUEST_URL starts with, e.g.
 	// "https://faas.example.com". Optional.
 	BaseURL string
+
+	// Sandbox isolates every call (SandboxBwrap when empty); New fails
+	// with ErrSandboxUnavailable when bubblewrap cannot run here.
+	Sandbox Sandbox
+	// SandboxUser runs the calls: a user name, a uid or uid:gid, never
+	// root (DefaultSandboxUser when empty). It takes effect when the
+	// gateway runs as root; otherwise calls run as the gateway's user.
+	SandboxUser string
+	// AllowNetwork gives sandboxed calls the host's network, loopback
+	// services included; by default they have none.
+	AllowNetwork bool
+	// TmpSizeBytes caps each call's private /tmp (DefaultTmpSizeBytes).
+	TmpSizeBytes int64
+	// MaxProcesses bounds the processes of one call (DefaultMaxProcesses).
+	MaxProcesses int
 }
 
 // Runtime runs functions as local processes. It is safe for concurrent use.
@@ -48,22 +55,15 @@ type Runtime struct {
 	dir         string // FunctionsDir, absolute with symlinks resolved
 	log         *slog.Logger
 	maxOutput   int64
-	maxPayload  int64
 	baseURL     string
-	limitMemory bool
+	limitMemory bool     // SandboxNone only: /bin/sh sets RLIMIT_AS
+	sandbox     *sandbox // nil: SandboxNone
 
 	registry registry
 	slots    limiter
 
-	// background is the parent context of async runs; Close cancels it to
-	// kill the runs still going when its own deadline has passed.
-	background context.Context
-	stopAll    context.CancelFunc
-	asyncMu    sync.Mutex
-	asyncRuns  sync.WaitGroup
-	asyncCount int
-	maxAsync   int
-	closed     bool
+	// cleanups are the removals of finished calls' cgroups in flight.
+	cleanups sync.WaitGroup
 }
 
 // New returns a runtime serving the executables of opts.FunctionsDir.
@@ -76,14 +76,12 @@ func New(opts Options) (*Runtime, error) {
 		return nil, fmt.Errorf("local: functions directory: %w", err)
 	}
 	rt := &Runtime{
-		dir:        dir,
-		log:        opts.Logger,
-		maxOutput:  opts.MaxOutputBytes,
-		maxPayload: opts.MaxPayloadBytes,
-		maxAsync:   opts.MaxAsync,
-		baseURL:    strings.TrimRight(opts.BaseURL, "/"),
-		registry:   newRegistry(),
-		slots:      limiter{slots: map[routeKey]*slot{}},
+		dir:       dir,
+		log:       opts.Logger,
+		maxOutput: opts.MaxOutputBytes,
+		baseURL:   strings.TrimRight(opts.BaseURL, "/"),
+		registry:  newRegistry(),
+		slots:     limiter{slots: map[routeKey]*slot{}},
 	}
 	if rt.log == nil {
 		rt.log = slog.Default()
@@ -91,18 +89,12 @@ func New(opts Options) (*Runtime, error) {
 	if rt.maxOutput <= 0 {
 		rt.maxOutput = DefaultMaxOutputBytes
 	}
-	if rt.maxPayload <= 0 {
-		rt.maxPayload = DefaultMaxPayloadBytes
+	if err := closeInheritedFiles(); err != nil {
+		return nil, fmt.Errorf("local: %w", err)
 	}
-	if rt.maxAsync <= 0 {
-		rt.maxAsync = DefaultMaxAsync
+	if err := rt.setUpIsolation(opts); err != nil {
+		return nil, err
 	}
-	if err := probeMemoryLimit(); err != nil {
-		rt.log.Warn("local runtime: route memory is advisory, /bin/sh cannot set an address-space limit", "error", err)
-	} else {
-		rt.limitMemory = true
-	}
-	rt.background, rt.stopAll = context.WithCancel(context.Background())
 	return rt, nil
 }
 
@@ -137,25 +129,18 @@ func (rt *Runtime) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close refuses new async calls and waits for the running ones until ctx
-// ends; then it kills what remains and waits for the kills to complete.
+// Close waits, until ctx ends, for the removals of finished calls'
+// cgroups; calls still running end with their own deadlines.
 func (rt *Runtime) Close(ctx context.Context) error {
-	rt.asyncMu.Lock()
-	rt.closed = true
-	rt.asyncMu.Unlock()
-
 	done := make(chan struct{})
 	go func() {
-		rt.asyncRuns.Wait()
+		rt.cleanups.Wait()
 		close(done)
 	}()
 	select {
 	case <-done:
-		rt.stopAll()
 		return nil
 	case <-ctx.Done():
-		rt.stopAll()
-		<-done
 		return ctx.Err()
 	}
 }

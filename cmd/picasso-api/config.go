@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/picasso-faas/picasso/backend/driver"
+	"github.com/picasso-faas/picasso/backend/local"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/keystone"
+	"github.com/picasso-faas/picasso/schedule"
 	"github.com/picasso-faas/picasso/store"
 )
 
@@ -28,6 +30,12 @@ type config struct {
 	Backend      string
 	FunctionsURL string
 	FunctionsDir string
+
+	LocalSandbox      string
+	LocalSandboxUser  string
+	LocalAllowNetwork bool
+	LocalMaxProcesses int
+	LocalTmpSize      int64
 
 	Auth                     string
 	AllowRemoteNoAuth        bool
@@ -58,6 +66,13 @@ type config struct {
 	MaxConnections      int
 	MetricsAddr         string
 	FunctionURL         string
+
+	Executions executionConfig
+	limitsConfig
+	ScheduleMinInterval    time.Duration
+	ScheduleScanPeriod     time.Duration
+	MaxSchedulesPerProject int
+	Triggers               triggerConfig
 }
 
 // Modes of authentication and kinds of backend.
@@ -171,6 +186,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.String(&c.FunctionsURL, "functions-url", "FUNCTIONS_URL", "", "URL of the FaaS runtime's API, e.g. http://ironfunctions:8080/v1")
 	e.String(&c.FunctionsDir, "functions-dir", "PICASSO_FUNCTIONS_DIR", "examples/functions", "directory of executables the local runtime runs (a route's image names a file in it)")
 
+	e.String(&c.LocalSandbox, "local-sandbox", "PICASSO_LOCAL_SANDBOX", "bwrap", "how the local runtime isolates each call: bwrap (bubblewrap sandbox) or none (plain processes of the gateway's user; only for code you trust)")
+	e.String(&c.LocalSandboxUser, "local-sandbox-user", "PICASSO_LOCAL_SANDBOX_USER", "nobody", "user (name, uid or uid:gid, not root) that sandboxed functions run as; needs picasso-api to run as root")
+	e.Bool(&c.LocalAllowNetwork, "local-allow-network", "PICASSO_LOCAL_ALLOW_NETWORK", false, "give sandboxed functions the host's network, including its loopback services (default: no network)")
+	e.Int(&c.LocalMaxProcesses, "local-max-processes", "PICASSO_LOCAL_MAX_PROCESSES", 64, "processes one sandboxed call may run at once")
+	e.Int64(&c.LocalTmpSize, "local-tmp-size", "PICASSO_LOCAL_TMP_SIZE", 16<<20, "size in bytes of each sandboxed call's private /tmp")
+
 	e.String(&c.Auth, "auth", "PICASSO_AUTH", "", "authentication: keystone or noauth (default keystone when --keystone-endpoint is set, else noauth)")
 	e.Bool(&c.AllowRemoteNoAuth, "allow-remote-noauth", "PICASSO_ALLOW_REMOTE_NOAUTH", false, "allow --auth noauth on a non-loopback address (anyone reaching it is admin)")
 	e.String(&c.KeystoneEndpoint, "keystone-endpoint", "KEYSTONE_ENDPOINT", "", "Keystone v3 URL, e.g. http://keystone:5000/v3")
@@ -200,7 +221,14 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Int(&c.MaxConnections, "max-connections", "PICASSO_MAX_CONNECTIONS", 4096, "concurrent client connections; more wait to be accepted")
 	e.String(&c.FunctionURL, "function-url", "PICASSO_FUNCTION_URL", "", "base URL of a separate origin for function calls, e.g. https://fn.example.com: /r/ and /webhooks/ are served only on its host, the API and UI never (recommended in production)")
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
+	e.Duration(&c.ScheduleMinInterval, "schedule-min-interval", "PICASSO_SCHEDULE_MIN_INTERVAL", schedule.DefaultMinInterval, "shortest gap allowed between two ticks of a schedule")
+	e.Duration(&c.ScheduleScanPeriod, "schedule-scan-period", "PICASSO_SCHEDULE_SCAN_PERIOD", schedule.DefaultScanPeriod, "how often each replica looks for due schedule ticks")
+	e.Int(&c.MaxSchedulesPerProject, "max-schedules-per-project", "PICASSO_MAX_SCHEDULES_PER_PROJECT", 100, "schedules one project may have")
 	e.String(&c.MetricsAddr, "metrics-addr", "PICASSO_METRICS_ADDR", "", "serve /metrics on this separate address as well, e.g. 127.0.0.1:9101")
+	c.limitsConfig.flags(e)
+
+	c.Executions.register(e)
+	c.Triggers.register(e)
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -293,8 +321,20 @@ func (c *config) complete() error {
 		return errors.New("invalid --body-read-timeout: must be positive")
 	case c.MaxConnections <= 0:
 		return errors.New("invalid --max-connections: must be positive")
+	case c.ScheduleMinInterval < time.Second:
+		return errors.New("invalid --schedule-min-interval: must be at least 1s")
+	case c.ScheduleScanPeriod <= 0:
+		return errors.New("invalid --schedule-scan-period: must be positive")
+	case c.MaxSchedulesPerProject <= 0:
+		return errors.New("invalid --max-schedules-per-project: must be positive")
 	}
-	return nil
+	if err := c.Executions.check(); err != nil {
+		return err
+	}
+	if err := c.Triggers.check(); err != nil {
+		return err
+	}
+	return c.limitsConfig.complete()
 }
 
 func (c *config) completeBackend() error {
@@ -312,6 +352,15 @@ func (c *config) completeBackend() error {
 	case backendLocal:
 		if c.FunctionsDir == "" {
 			return errors.New("invalid --functions-dir: must not be empty with --backend local")
+		}
+		if c.LocalSandbox != string(local.SandboxBwrap) && c.LocalSandbox != string(local.SandboxNone) {
+			return fmt.Errorf("invalid --local-sandbox %q: must be bwrap or none", c.LocalSandbox)
+		}
+		if c.LocalMaxProcesses <= 0 {
+			return errors.New("invalid --local-max-processes: must be positive")
+		}
+		if c.LocalTmpSize <= 0 {
+			return errors.New("invalid --local-tmp-size: must be positive")
 		}
 	case backendIronFunctions, backendFn:
 		if c.FunctionsURL == "" {

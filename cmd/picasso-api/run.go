@@ -88,10 +88,14 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 	cacheCtx, stopCache := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopCache()
 	go gw.Run(cacheCtx)
+	stopWorker := deps.executions.start()
+	// Deferred, so that it stops before the database closes.
+	defer deps.scheduler.start()()
+	stopTriggers := deps.triggers.start()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
-	logStart(logger, cfg, addr, time.Since(started))
+	logStart(logger, cfg, addr, time.Since(started), deps.startAttrs...)
 
 	select {
 	case err := <-serveErr:
@@ -108,23 +112,28 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 		srv.Close()
 		return fmt.Errorf("drain timeout of %s reached with requests still running", cfg.DrainTimeout)
 	}
+	// Messages not yet recorded as calls go back to their brokers.
+	stopTriggers()
+	// Calls still running when the drain ends are left to their leases:
+	// another replica runs them again.
+	stopWorker(drainCtx)
 	logger.Info("stopped")
 	return nil
 }
 
 // logStart says how Picasso runs; in the embedded development mode it
 // says so first, so nobody mistakes it for a production setup.
-func logStart(logger *slog.Logger, cfg *config, addr string, elapsed time.Duration) {
+func logStart(logger *slog.Logger, cfg *config, addr string, elapsed time.Duration, backendAttrs ...any) {
 	if cfg.Auth == authNoAuth {
 		logger.Warn("development mode: no authentication, every caller is admin", "host", cfg.Host)
 	}
-	logger.Info("picasso-api ready",
+	logger.Info("picasso-api ready", append([]any{
 		"addr", addr,
 		"auth", cfg.Auth,
 		"backend", cfg.Backend,
 		"database", databaseKind(cfg.DBURI),
 		"startup", elapsed,
-	)
+	}, backendAttrs...)...)
 }
 
 func startMetricsServer(cfg *config, registry *prometheus.Registry, logger *slog.Logger) *http.Server {

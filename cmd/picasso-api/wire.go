@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -27,7 +28,13 @@ import (
 type dependencies struct {
 	gateway       gateway.Deps
 	gatewayConfig gateway.Config
+	executions    *executions
+	scheduler     *scheduler
+	triggers      *triggers
 	closers       []func(context.Context) error
+	// startAttrs describe the backend in the start log: the local
+	// runtime's sandbox in force.
+	startAttrs []any
 }
 
 func (d *dependencies) close(logger *slog.Logger) {
@@ -46,12 +53,15 @@ func (d *dependencies) close(logger *slog.Logger) {
 // returns.
 func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prometheus.Registry) (*dependencies, error) {
 	d := &dependencies{gatewayConfig: gateway.Config{
-		PublicURL:           cfg.PublicURL,
-		MaxBodyBytes:        cfg.MaxBodyBytes,
-		MaxInFlightCalls:    cfg.MaxInFlightCalls,
-		InvokeTimeoutMargin: cfg.InvokeTimeoutMargin,
-		BodyReadTimeout:     cfg.BodyReadTimeout,
-		FunctionURL:         cfg.FunctionURL,
+		PublicURL:              cfg.PublicURL,
+		MaxBodyBytes:           cfg.MaxBodyBytes,
+		MaxInFlightCalls:       cfg.MaxInFlightCalls,
+		InvokeTimeoutMargin:    cfg.InvokeTimeoutMargin,
+		ScheduleMinInterval:    cfg.ScheduleMinInterval,
+		MaxSchedulesPerProject: cfg.MaxSchedulesPerProject,
+		MaxAsyncBodyBytes:      cfg.Executions.AsyncMaxBodyBytes,
+		BodyReadTimeout:        cfg.BodyReadTimeout,
+		FunctionURL:            cfg.FunctionURL,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
@@ -68,18 +78,31 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	}
 	d.closers = append(d.closers, backend.Close)
 	if rt, ok := backend.(*local.Runtime); ok {
+		d.startAttrs = append(d.startAttrs, "sandbox", rt.SandboxInForce())
 		if err := loadLocalRuntime(ctx, db, rt, logger); err != nil {
 			d.close(logger)
 			return nil, err
 		}
 	}
 
+	d.executions = newExecutions(cfg, db, backend, logger, registry)
+	d.scheduler = newScheduler(cfg, db, d.executions.enqueuer, logger, registry)
+	var brokers gatewayTriggerConfig
+	d.triggers, err = newTriggers(cfg, db, d.executions.enqueuer, logger, registry, &brokers)
+	if err != nil {
+		d.close(logger)
+		return nil, err
+	}
+	d.gatewayConfig.EventBrokers, d.gatewayConfig.Notifications = brokers.brokers, brokers.notifications
 	d.gateway = gateway.Deps{
-		Store:      db,
-		Backend:    backend,
-		Logger:     logger,
-		Registerer: registry,
-		Gatherer:   registry,
+		Store:        db,
+		Backend:      backend,
+		Calls:        d.executions.enqueuer,
+		CallStore:    db,
+		CallbackKeys: d.executions.keys,
+		Logger:       logger,
+		Registerer:   registry,
+		Gatherer:     registry,
 		Checks: []gateway.Check{
 			{Name: "database", Check: db.Ping},
 			{Name: "backend", Check: backend.Ping},
@@ -102,6 +125,10 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		d.gateway.Checks = append(d.gateway.Checks, gateway.Check{Name: "keystone", Check: keystoneReachable(cfg.KeystoneEndpoint)})
 		d.gatewayConfig.KeystoneEndpoint = cfg.KeystoneEndpoint
 	}
+	if err := wireLimits(cfg, logger, d); err != nil {
+		d.close(logger)
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -112,12 +139,44 @@ func newBackend(cfg *config, logger *slog.Logger) (driver.Driver, error) {
 	case backendFn:
 		return fn.New(cfg.FunctionsURL, fn.Options{Timeout: cfg.BackendTimeout})
 	default:
-		rt, err := local.New(local.Options{FunctionsDir: cfg.FunctionsDir, Logger: logger})
+		rt, err := newLocalRuntime(cfg, logger)
 		if err != nil {
 			return nil, fmt.Errorf("invalid --functions-dir: %w", err)
 		}
 		return rt, nil
 	}
+}
+
+// newLocalRuntime builds the local runtime with its sandbox. Without
+// bubblewrap, development mode (noauth) warns and runs functions
+// unsandboxed; with Keystone, tenants' code must not run that way unless
+// the operator says so with --local-sandbox=none.
+func newLocalRuntime(cfg *config, logger *slog.Logger) (*local.Runtime, error) {
+	opts := local.Options{
+		FunctionsDir: cfg.FunctionsDir,
+		Logger:       logger,
+		Sandbox:      local.Sandbox(cfg.LocalSandbox),
+		SandboxUser:  cfg.LocalSandboxUser,
+		AllowNetwork: cfg.LocalAllowNetwork,
+		MaxProcesses: cfg.LocalMaxProcesses,
+		TmpSizeBytes: cfg.LocalTmpSize,
+	}
+	rt, err := local.New(opts)
+	if errors.Is(err, local.ErrSandboxUnavailable) {
+		if cfg.Auth != authNoAuth {
+			return nil, fmt.Errorf("refusing to run tenants' functions unsandboxed: %w; install bubblewrap (Debian package bubblewrap) or pass --local-sandbox=none", err)
+		}
+		logger.Warn("development mode: the local runtime's sandbox is unavailable, functions run unsandboxed", "error", err)
+		opts.Sandbox = local.SandboxNone
+		rt, err = local.New(opts)
+	}
+	switch {
+	case errors.Is(err, local.ErrInvalidSandboxUser):
+		return nil, fmt.Errorf("invalid --local-sandbox-user: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("invalid --functions-dir: %w", err)
+	}
+	return rt, nil
 }
 
 // loadLocalRuntime hands the local runtime, which keeps its registry in

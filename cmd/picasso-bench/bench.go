@@ -94,6 +94,10 @@ func bench(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if r.loadRSS, r.peakRSS, err = memory(env.main.pid()); err != nil {
 		return err
 	}
+	logf("local runtime: sandbox cost per call")
+	if r.sandbox, err = measureSandbox(ctx, o, dir); err != nil {
+		return err
+	}
 	r.elapsed = time.Since(began)
 
 	doc := r.markdown()

@@ -24,6 +24,7 @@ type report struct {
 	overloadPeakRSS           int64
 	idleRSS, loadRSS, peakRSS int64
 	ready                     []readiness
+	sandbox                   *sandboxReport
 	elapsed                   time.Duration
 }
 
@@ -96,6 +97,9 @@ func (r *report) markdown() string {
 	b.WriteString("| Picasso | ready after start (target ≤ 200 ms on SQLite) |\n|---|---:|\n")
 	for _, rd := range r.ready {
 		fmt.Fprintf(&b, "| %s | %s |\n", rd.picasso, verdictDuration(rd.ready, 200*time.Millisecond))
+	}
+	if r.sandbox != nil {
+		b.WriteString(r.sandbox.markdown(o))
 	}
 	return b.String()
 }

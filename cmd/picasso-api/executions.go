@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/execution"
+	"github.com/picasso-faas/picasso/store"
+)
+
+// executionConfig tunes the durable execution core (docs/executions.md).
+type executionConfig struct {
+	WorkerConcurrency        int
+	WorkerProjectConcurrency int
+	CallLeaseMargin          time.Duration
+	CallPollInterval         time.Duration
+	RetryBackoffBase         time.Duration
+	RetryBackoffCap          time.Duration
+	CallMaxAttempts          int
+	AsyncMaxBodyBytes        int64
+	MaxQueuedPerProject      int
+	CallRetention            time.Duration
+	CallbackAllowPrivate     bool
+	CallbackSecret           string
+}
+
+func (c *executionConfig) register(e *envFlags) {
+	e.Int(&c.WorkerConcurrency, "worker-concurrency", "PICASSO_WORKER_CONCURRENCY", execution.DefaultConcurrency, "async calls this replica runs at once; 0 runs no worker here (an API-only replica)")
+	e.Int(&c.WorkerProjectConcurrency, "worker-project-concurrency", "PICASSO_WORKER_PROJECT_CONCURRENCY", 0, "async calls of one project this replica runs at once (default: --worker-concurrency)")
+	e.Duration(&c.CallLeaseMargin, "call-lease-margin", "PICASSO_CALL_LEASE_MARGIN", execution.DefaultLeaseMargin, "added to a route's timeout to form a worker's lease on a call; a call whose worker died runs again after it")
+	e.Duration(&c.CallPollInterval, "call-poll-interval", "PICASSO_CALL_POLL_INTERVAL", execution.DefaultPollInterval, "how often an idle worker looks for due calls")
+	e.Duration(&c.RetryBackoffBase, "retry-backoff-base", "PICASSO_RETRY_BACKOFF_BASE", execution.DefaultBackoffBase, "delay before the second attempt of a failed async call (doubling, with jitter)")
+	e.Duration(&c.RetryBackoffCap, "retry-backoff-cap", "PICASSO_RETRY_BACKOFF_CAP", execution.DefaultBackoffCap, "longest delay between two attempts")
+	e.Int(&c.CallMaxAttempts, "call-max-attempts", "PICASSO_CALL_MAX_ATTEMPTS", execution.DefaultMaxAttempts, "attempts of an async call whose route sets no max_attempts")
+	e.Int64(&c.AsyncMaxBodyBytes, "async-max-body-size", "PICASSO_ASYNC_MAX_BODY_SIZE", execution.DefaultMaxPayloadBytes, "largest async call body in bytes, stored with the call (413 beyond)")
+	e.Duration(&c.CallRetention, "call-retention", "PICASSO_CALL_RETENTION", execution.DefaultRetention, "how long finished call records are kept")
+	e.Bool(&c.CallbackAllowPrivate, "callback-allow-private", "PICASSO_CALLBACK_ALLOW_PRIVATE", false, "let callbacks reach loopback, link-local and private addresses (refused by default: SSRF)")
+	e.Secret(&c.CallbackSecret, "callback-secret", "PICASSO_CALLBACK_SECRET", "secret each project's callback signing key is derived from; the same on every replica (unset: callbacks are not signed)")
+	e.Int(&c.MaxQueuedPerProject, "max-queued-calls-per-project", "PICASSO_MAX_QUEUED_CALLS_PER_PROJECT", execution.DefaultMaxWaiting, "calls a project may have waiting before new ones get 429 with Retry-After; -1 for no cap")
+}
+
+func (c *executionConfig) check() error {
+	switch {
+	case c.WorkerConcurrency < 0:
+		return errors.New("invalid --worker-concurrency: must not be negative")
+	case c.WorkerProjectConcurrency < 0:
+		return errors.New("invalid --worker-project-concurrency: must not be negative")
+	case c.CallLeaseMargin <= 0 || c.CallPollInterval <= 0:
+		return errors.New("invalid --call-lease-margin or --call-poll-interval: must be positive")
+	case c.RetryBackoffBase <= 0 || c.RetryBackoffCap < c.RetryBackoffBase:
+		return errors.New("invalid --retry-backoff-base or --retry-backoff-cap: the base must be positive and the cap at least the base")
+	case c.CallMaxAttempts <= 0:
+		return errors.New("invalid --call-max-attempts: must be positive")
+	case c.CallRetention <= 0:
+		return errors.New("invalid --call-retention: must be positive")
+	case c.AsyncMaxBodyBytes <= 0 || c.AsyncMaxBodyBytes > 16<<20:
+		return errors.New("invalid --async-max-body-size: must be from 1 byte to 16 MiB")
+	}
+	return nil
+}
+
+// executions is the execution core of one replica.
+type executions struct {
+	worker   *execution.Worker
+	enqueuer *execution.Enqueuer
+	purger   *execution.Purger
+	keys     *execution.CallbackKeys
+	// runWorker is false on API-only replicas (--worker-concurrency 0).
+	runWorker bool
+}
+
+func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, logger *slog.Logger, registry prometheus.Registerer) *executions {
+	c := cfg.Executions
+	metrics := execution.NewMetrics(registry, db)
+	keys := execution.NewCallbackKeys(c.CallbackSecret)
+	callbacks := execution.NewCallbacks(execution.CallbackConfig{AllowPrivate: c.CallbackAllowPrivate, Logger: logger}, keys)
+	callbacks.Observe(metrics.CallbackSent)
+	worker := execution.NewWorker(execution.WorkerConfig{
+		Concurrency:        c.WorkerConcurrency,
+		ProjectConcurrency: c.WorkerProjectConcurrency,
+		LeaseMargin:        c.CallLeaseMargin,
+		PollInterval:       c.CallPollInterval,
+		Backoff:            execution.Backoff{Base: c.RetryBackoffBase, Cap: c.RetryBackoffCap},
+		Logger:             logger,
+	}, db, db, backend, execution.Finishers{metrics, callbacks})
+	enqueuer := execution.NewEnqueuer(execution.EnqueuerConfig{
+		MaxPayloadBytes:      int(c.AsyncMaxBodyBytes),
+		MaxAttempts:          c.CallMaxAttempts,
+		MaxWaitingPerProject: c.MaxQueuedPerProject,
+	}, db, db, worker.Wake)
+	purger := execution.NewPurger(execution.PurgerConfig{Owner: worker.Owner(), Retention: c.CallRetention, Logger: logger}, db, db)
+	return &executions{worker: worker, enqueuer: enqueuer, purger: purger, keys: keys, runWorker: c.WorkerConcurrency > 0}
+}
+
+// start runs the worker and the purger until the returned stop is
+// called; stop waits for the calls the worker runs until wait ends (their
+// leases cover the rest).
+func (x *executions) start() (stop func(wait context.Context)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go x.purger.Run(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if x.runWorker {
+			x.worker.Run(ctx)
+		}
+	}()
+	return func(wait context.Context) {
+		cancel()
+		select {
+		case <-done:
+		case <-wait.Done():
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package execution_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/local"
+	"github.com/picasso-faas/picasso/execution"
+	"github.com/picasso-faas/picasso/store"
+)
+
+const project = "0123456789abcdef0123456789abcdef"
+
+// fixture is a store, the local runtime with the given scripts as
+// functions, an enqueuer and a worker that is started on demand.
+type fixture struct {
+	t        *testing.T
+	db       *store.DB
+	runtime  *local.Runtime
+	enqueuer *execution.Enqueuer
+	worker   *execution.Worker
+	app      *picasso.App
+	dir      string
+}
+
+func newFixture(t *testing.T, uri string, scripts map[string]string, cfg execution.WorkerConfig, finisher execution.Finisher) *fixture {
+	t.Helper()
+	db, err := store.Open(context.Background(), uri, store.Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	dir := t.TempDir()
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rt, err := local.New(local.Options{FunctionsDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 20 * time.Millisecond
+	}
+	if cfg.Backoff.Base == 0 {
+		cfg.Backoff = execution.Backoff{Base: 10 * time.Millisecond, Cap: 40 * time.Millisecond}
+	}
+	if cfg.LeaseMargin == 0 {
+		cfg.LeaseMargin = 2 * time.Second
+	}
+	w := execution.NewWorker(cfg, db, db, rt, finisher)
+	app := &picasso.App{ProjectID: project, Name: "jobs", BackendName: picasso.BackendName(project, "jobs")}
+	if err := db.CreateApp(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{t: t, db: db, runtime: rt, worker: w, app: app, dir: dir,
+		enqueuer: execution.NewEnqueuer(execution.EnqueuerConfig{}, db, db, w.Wake)}
+}
+
+// route creates an async route running image with config.
+func (f *fixture) route(path, image string, config map[string]string) *picasso.Route {
+	f.t.Helper()
+	r := &picasso.Route{AppID: f.app.ID, Path: path, Image: image, Type: picasso.RouteAsync, Config: config}
+	r.ApplyDefaults()
+	r.Timeout = 10
+	if err := f.db.CreateRoute(context.Background(), r); err != nil {
+		f.t.Fatal(err)
+	}
+	return r
+}
+
+func (f *fixture) enqueue(r *picasso.Route, body string) *picasso.CallRecord {
+	f.t.Helper()
+	call, created, err := f.enqueuer.Enqueue(context.Background(), &picasso.CallRecord{
+		ProjectID: project, AppID: f.app.ID, AppName: f.app.Name, RoutePath: r.Path, Trigger: picasso.TriggerHTTP,
+		Request: picasso.CallRequest{Method: "POST", Body: []byte(body)},
+	})
+	if err != nil || !created {
+		f.t.Fatalf("Enqueue: %v, created %v", err, created)
+	}
+	return call
+}
+
+// startWorker runs the worker until the test ends.
+func (f *fixture) startWorker() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.worker.Run(ctx)
+	}()
+	f.t.Cleanup(func() { cancel(); <-done })
+}
+
+func (f *fixture) get(id string) *picasso.CallRecord {
+	f.t.Helper()
+	call, err := f.db.GetCall(context.Background(), project, id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return call
+}
+
+// waitFor polls the call until it has status.
+func (f *fixture) waitFor(id string, status picasso.CallStatus) *picasso.CallRecord {
+	f.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		call := f.get(id)
+		if call.Status == status {
+			return call
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("call %s is %s (attempt %d, error %q), want %s", id, call.Status, call.Attempt, call.Error, status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (f *fixture) touch(name string) string {
+	path := filepath.Join(f.dir, name)
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+	return path
+}

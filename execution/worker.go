@@ -1,0 +1,348 @@
+package execution
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/picasso-faas/picasso"
+)
+
+// Defaults of WorkerConfig.
+const (
+	DefaultConcurrency    = 16
+	DefaultLeaseMargin    = 10 * time.Second
+	DefaultPollInterval   = 250 * time.Millisecond
+	DefaultBackoffBase    = time.Second
+	DefaultBackoffCap     = 5 * time.Minute
+	DefaultMaxResultBytes = 1 << 20
+	DefaultMaxLogBytes    = 64 << 10
+)
+
+// WorkerConfig tunes a replica's worker.
+type WorkerConfig struct {
+	// Owner names this worker in the leases it takes; a random name by
+	// default. It must differ between replicas.
+	Owner string
+	// Concurrency bounds the calls this replica runs at once.
+	Concurrency int
+	// ProjectConcurrency bounds the calls of one project this replica runs
+	// at once (default Concurrency), so that one project's backlog cannot
+	// take every slot.
+	ProjectConcurrency int
+	// LeaseMargin is added to a route's timeout to form the lease; a call
+	// is given the timeout plus half the margin to run, leaving the other
+	// half to record the outcome.
+	LeaseMargin time.Duration
+	// PollInterval is how often an idle worker looks for due calls.
+	PollInterval time.Duration
+	Backoff      Backoff
+	// MaxResultBytes bounds the result kept (the rest is cut, and the
+	// record says so); MaxLogBytes bounds the log.
+	MaxResultBytes int
+	MaxLogBytes    int
+	Logger         *slog.Logger
+}
+
+func (c *WorkerConfig) setDefaults() {
+	if c.Owner == "" {
+		var b [8]byte
+		rand.Read(b[:])
+		c.Owner = hex.EncodeToString(b[:])
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.ProjectConcurrency <= 0 || c.ProjectConcurrency > c.Concurrency {
+		c.ProjectConcurrency = c.Concurrency
+	}
+	if c.LeaseMargin <= 0 {
+		c.LeaseMargin = DefaultLeaseMargin
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.Backoff.Base <= 0 {
+		c.Backoff.Base = DefaultBackoffBase
+	}
+	if c.Backoff.Cap < c.Backoff.Base {
+		c.Backoff.Cap = max(DefaultBackoffCap, c.Backoff.Base)
+	}
+	if c.MaxResultBytes <= 0 {
+		c.MaxResultBytes = DefaultMaxResultBytes
+	}
+	if c.MaxLogBytes <= 0 {
+		c.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Finisher is told about every call that reached a final state or failed
+// an attempt on this replica: callbacks and metrics hang off it.
+type Finisher interface {
+	Finished(ctx context.Context, call *picasso.CallRecord)
+}
+
+// Worker runs queued calls on the backend. Every replica runs one.
+type Worker struct {
+	cfg      WorkerConfig
+	calls    picasso.CallStore
+	store    picasso.Store
+	backend  picasso.Backend
+	finisher Finisher
+	wake     chan struct{}
+
+	mu      sync.Mutex
+	running map[string]int // calls running per project
+	total   int
+	done    sync.WaitGroup
+}
+
+// NewWorker returns a worker; finisher may be nil.
+func NewWorker(cfg WorkerConfig, calls picasso.CallStore, store picasso.Store, backend picasso.Backend, finisher Finisher) *Worker {
+	cfg.setDefaults()
+	return &Worker{
+		cfg: cfg, calls: calls, store: store, backend: backend, finisher: finisher,
+		wake:    make(chan struct{}, 1),
+		running: map[string]int{},
+	}
+}
+
+// Owner is the name this worker takes leases under.
+func (w *Worker) Owner() string { return w.cfg.Owner }
+
+// Wake makes the worker look for due calls now rather than at its next
+// poll; the Enqueuer calls it after every new call.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run takes and runs calls until ctx ends, then waits for the calls it
+// started: they run to their own deadline, as a call a replica dropped
+// would only run again after its lease.
+func (w *Worker) Run(ctx context.Context) {
+	ticker := time.NewTicker(w.cfg.PollInterval)
+	defer ticker.Stop()
+	defer w.done.Wait()
+	for {
+		if full := w.claim(ctx); full {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-ticker.C:
+		}
+	}
+}
+
+// claim leases as many calls as there are free slots and starts them; it
+// reports whether it filled every free slot.
+func (w *Worker) claim(ctx context.Context) bool {
+	free, busy := w.slots()
+	if free == 0 || ctx.Err() != nil {
+		return false
+	}
+	calls, err := w.calls.ClaimCalls(ctx, w.cfg.Owner, free, w.cfg.LeaseMargin, busy)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.cfg.Logger.Warn("claiming calls failed", "error", err)
+		}
+		return false
+	}
+	for _, call := range calls {
+		if call.Status == picasso.CallDead { // its last attempt's lease expired
+			w.cfg.Logger.Warn("call dead: lease expired", "call_id", call.ID, "attempt", call.Attempt)
+			w.finished(context.WithoutCancel(ctx), call)
+			continue
+		}
+		w.start(ctx, call)
+	}
+	return len(calls) == free
+}
+
+// slots returns how many calls this replica may take now and the projects
+// at their limit.
+func (w *Worker) slots() (int, []string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var busy []string
+	for project, n := range w.running {
+		if n >= w.cfg.ProjectConcurrency {
+			busy = append(busy, project)
+		}
+	}
+	return w.cfg.Concurrency - w.total, busy
+}
+
+func (w *Worker) start(ctx context.Context, call *picasso.CallRecord) {
+	w.mu.Lock()
+	w.running[call.ProjectID]++
+	w.total++
+	w.mu.Unlock()
+	w.done.Add(1)
+	go func() {
+		defer func() {
+			w.mu.Lock()
+			if w.running[call.ProjectID]--; w.running[call.ProjectID] == 0 {
+				delete(w.running, call.ProjectID)
+			}
+			w.total--
+			w.mu.Unlock()
+			w.done.Done()
+			w.Wake()
+		}()
+		// A call outlives the shutdown of its worker: its lease says so.
+		w.execute(context.WithoutCancel(ctx), call)
+	}()
+}
+
+// execute runs one attempt and records its outcome, if the lease is
+// still ours.
+func (w *Worker) execute(ctx context.Context, call *picasso.CallRecord) {
+	outcome := w.attempt(ctx, call)
+	if outcome.Status == picasso.CallFailed && call.Attempt >= call.MaxAttempts {
+		outcome.Status = picasso.CallDead
+	}
+	if outcome.Status == picasso.CallFailed {
+		outcome.NotBefore = time.Now().Add(w.cfg.Backoff.Delay(call.Attempt))
+	}
+	saveCtx, cancel := context.WithTimeout(ctx, w.cfg.LeaseMargin)
+	defer cancel()
+	if err := w.calls.FinishCall(saveCtx, call, outcome); err != nil {
+		// ECONFLICT: the lease expired and another worker runs the call
+		// again; its outcome is the one recorded.
+		w.cfg.Logger.Warn("call outcome not recorded", "call_id", call.ID, "attempt", call.Attempt, "error", err)
+		return
+	}
+	w.cfg.Logger.Info("call attempt finished", "call_id", call.ID, "attempt", call.Attempt, "status", call.Status,
+		"http_status", call.HTTPStatus, "duration", call.Duration())
+	w.finished(ctx, call)
+}
+
+func (w *Worker) finished(ctx context.Context, call *picasso.CallRecord) {
+	if w.finisher != nil {
+		w.finisher.Finished(ctx, call)
+	}
+}
+
+// attempt runs the call on the backend as a sync call of its route.
+func (w *Worker) attempt(ctx context.Context, call *picasso.CallRecord) picasso.CallOutcome {
+	app, route, err := w.route(ctx, call)
+	if err != nil {
+		if picasso.IsCode(err, picasso.ENOTFOUND) {
+			return picasso.CallOutcome{Status: picasso.CallDead, Error: picasso.ErrorMessage(err)}
+		}
+		return failed(0, err)
+	}
+	run := *route
+	run.Type = picasso.RouteSync
+	header := call.Request.Header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set(picasso.HeaderCallID, call.ID)
+	header.Set(picasso.HeaderCallAttempt, strconv.Itoa(call.Attempt))
+	log := &boundedBuffer{limit: w.cfg.MaxLogBytes}
+
+	runCtx, cancel := context.WithTimeout(ctx, route.TimeoutDuration()+w.cfg.LeaseMargin/2)
+	defer cancel()
+	res, err := w.backend.Invoke(runCtx, &picasso.Call{
+		App:       app,
+		Route:     &run,
+		Method:    call.Request.Method,
+		RawQuery:  call.Request.RawQuery,
+		Header:    header,
+		Body:      bytes.NewReader(call.Request.Body),
+		RequestID: call.RequestID,
+		Log:       log,
+	})
+	if err != nil {
+		if runCtx.Err() != nil && ctx.Err() == nil {
+			err = picasso.Wrap(picasso.ETIMEOUT, err, "Function timed out")
+		}
+		o := failed(0, err)
+		o.Log = log.Bytes()
+		return o
+	}
+	defer res.Body.Close()
+	result := &boundedBuffer{limit: w.cfg.MaxResultBytes}
+	_, err = io.Copy(result, res.Body)
+	o := picasso.CallOutcome{
+		Status:          picasso.CallSucceeded,
+		HTTPStatus:      res.Status,
+		Result:          result.Bytes(),
+		ResultTruncated: result.truncated,
+		Log:             log.Bytes(),
+	}
+	switch {
+	case err != nil:
+		o.Status, o.Error = picasso.CallFailed, "Function response was cut short"
+	case res.Status >= 500:
+		o.Status, o.Error = picasso.CallFailed, fmt.Sprintf("Function answered %d", res.Status)
+	case res.Status >= 400:
+		o.Status, o.Error = picasso.CallDead, fmt.Sprintf("Function answered %d (not retried)", res.Status)
+	}
+	return o
+}
+
+// failed is the outcome of an attempt that produced no answer.
+func failed(status int, err error) picasso.CallOutcome {
+	o := picasso.CallOutcome{Status: picasso.CallFailed, HTTPStatus: status, Error: picasso.ErrorMessage(err)}
+	if !retryable(status, err) {
+		o.Status = picasso.CallDead
+	}
+	return o
+}
+
+// route loads the app and route the call was made to; ENOTFOUND when
+// either is gone (or the app was deleted and made again since).
+func (w *Worker) route(ctx context.Context, call *picasso.CallRecord) (*picasso.App, *picasso.Route, error) {
+	app, err := w.store.GetApp(ctx, call.ProjectID, call.AppName)
+	if err != nil {
+		return nil, nil, err
+	}
+	if app.ID != call.AppID {
+		return nil, nil, picasso.Errorf(picasso.ENOTFOUND, "App %s was deleted since the call was made", call.AppName)
+	}
+	route, err := w.store.GetRoute(ctx, app.ID, call.RoutePath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return app, route, nil
+}
+
+// boundedBuffer keeps the first limit bytes written and drops the rest,
+// remembering that it did.
+type boundedBuffer struct {
+	buf       bytes.Buffer
+	limit     int
+	truncated bool
+}
+
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	room := b.limit - b.buf.Len()
+	if len(p) > room {
+		b.truncated = true
+		p = p[:max(room, 0)]
+	}
+	b.buf.Write(p)
+	return n, nil
+}
+
+func (b *boundedBuffer) Bytes() []byte { return b.buf.Bytes() }

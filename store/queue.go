@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/picasso-faas/picasso"
+)
+
+// dueCall is what a claim needs to know about a due row before it decides.
+type dueCall struct {
+	ID          string `db:"id"`
+	Status      string `db:"status"`
+	Attempt     int    `db:"attempt"`
+	MaxAttempts int    `db:"max_attempts"`
+}
+
+// errLeaseExpired is the error of a call whose last attempt's worker
+// vanished: nobody knows whether it ran.
+const errLeaseExpired = "The worker running the last attempt stopped answering before it finished (lease expired)"
+
+// ClaimCalls leases due calls to owner in one transaction. On MySQL and
+// MariaDB (10.6 or later) the rows are selected FOR UPDATE SKIP LOCKED, so
+// replicas claiming at once take different calls without waiting for each
+// other. SQLite transactions here begin IMMEDIATE (see the URI pragmas):
+// claims are serialised by the database's write lock.
+func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin time.Duration, skipProjects []string) ([]*picasso.CallRecord, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var opts *sql.TxOptions
+	if d.db.DriverName() == DriverMySQL {
+		// READ COMMITTED takes no gap locks: under REPEATABLE READ the
+		// locking read would lock the range of due_at it scanned, and
+		// enqueues (which insert into that range) would wait for every
+		// claim, or deadlock with it.
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := d.db.BeginTxx(ctx, opts)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	defer tx.Rollback()
+	stamp := micros(d.now())
+	due, err := d.selectDue(ctx, tx, stamp, limit, skipProjects)
+	if err != nil || len(due) == 0 {
+		return nil, dbError(err)
+	}
+	var expired, claimed []string
+	for _, c := range due {
+		if picasso.CallStatus(c.Status) == picasso.CallRunning && c.Attempt >= c.MaxAttempts {
+			expired = append(expired, c.ID)
+		} else {
+			claimed = append(claimed, c.ID)
+		}
+	}
+	if err := execIn(ctx, tx, `UPDATE calls SET status = 'dead', due_at = NULL, finished_at = ?, lease_owner = '', `+
+		`error = ? WHERE id IN (?)`, expired, stamp, errLeaseExpired); err != nil {
+		return nil, dbError(err)
+	}
+	if err := execIn(ctx, tx, `UPDATE calls SET status = 'running', attempt = attempt + 1, lease_owner = ?, `+
+		`started_at = ?, finished_at = 0, due_at = ? + timeout_us WHERE id IN (?)`,
+		claimed, owner, stamp, stamp+margin.Microseconds()); err != nil {
+		return nil, dbError(err)
+	}
+	query, args, err := sqlx.In(`SELECT `+callColumns+` FROM calls WHERE id IN (?)`, append(claimed, expired...))
+	if err != nil {
+		return nil, dbError(err)
+	}
+	var rows []callRow
+	if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, dbError(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, dbError(err)
+	}
+	return toCalls(rows)
+}
+
+func (d *DB) selectDue(ctx context.Context, tx *sqlx.Tx, stamp int64, limit int, skipProjects []string) ([]dueCall, error) {
+	query, args := `SELECT id, status, attempt, max_attempts FROM calls WHERE due_at <= ?`, []any{stamp}
+	if len(skipProjects) > 0 {
+		q, a, err := sqlx.In(` AND project_id NOT IN (?)`, skipProjects)
+		if err != nil {
+			return nil, err
+		}
+		query, args = query+q, append(args, a...)
+	}
+	query += ` ORDER BY due_at LIMIT ?`
+	args = append(args, limit)
+	if d.db.DriverName() == DriverMySQL {
+		query += ` FOR UPDATE SKIP LOCKED`
+	}
+	var due []dueCall
+	err := tx.SelectContext(ctx, &due, query, args...)
+	return due, err
+}
+
+// execIn runs query, whose last placeholder is "IN (?)", with ids expanded
+// there; no ids, no statement.
+func execIn(ctx context.Context, tx *sqlx.Tx, query string, ids []string, args ...any) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q, a, err := sqlx.In(query, append(args, ids)...)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, q, a...)
+	return err
+}
+
+// FinishCall records the outcome of call's running attempt, provided
+// call.LeaseOwner still holds that attempt.
+func (d *DB) FinishCall(ctx context.Context, call *picasso.CallRecord, o picasso.CallOutcome) error {
+	stamp := d.now()
+	var dueAt any
+	if o.Status == picasso.CallFailed {
+		dueAt = micros(o.NotBefore)
+	}
+	result, log := o.Result, o.Log
+	if result == nil {
+		result = []byte{}
+	}
+	if log == nil {
+		log = []byte{}
+	}
+	res, err := d.db.ExecContext(ctx, `UPDATE calls SET status = ?, due_at = ?, not_before = ?, finished_at = ?, `+
+		`lease_owner = '', http_status = ?, result = ?, result_truncated = ?, log = ?, error = ? `+
+		`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
+		string(o.Status), dueAt, micros(o.NotBefore), micros(stamp), o.HTTPStatus, result, o.ResultTruncated, log,
+		truncate(o.Error, 1024), call.ID, call.LeaseOwner, call.Attempt)
+	if err := expectOneRow(res, err, picasso.Errorf(picasso.ECONFLICT,
+		"Call %s attempt %d is no longer held by %s", call.ID, call.Attempt, call.LeaseOwner)); err != nil {
+		return dbError(err)
+	}
+	call.Status, call.FinishedAt, call.LeaseOwner = o.Status, stamp, ""
+	if o.Status == picasso.CallFailed {
+		call.NotBefore = o.NotBefore
+	}
+	call.HTTPStatus, call.Result, call.ResultTruncated, call.Log, call.Error =
+		o.HTTPStatus, o.Result, o.ResultTruncated, o.Log, truncate(o.Error, 1024)
+	return nil
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
