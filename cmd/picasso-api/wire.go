@@ -60,6 +60,8 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		ScheduleMinInterval:    cfg.ScheduleMinInterval,
 		MaxSchedulesPerProject: cfg.MaxSchedulesPerProject,
 		MaxAsyncBodyBytes:      cfg.Executions.AsyncMaxBodyBytes,
+		BodyReadTimeout:        cfg.BodyReadTimeout,
+		FunctionURL:            cfg.FunctionURL,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	if err := checkSQLiteWritable(cfg.DBURI); err != nil {
@@ -208,6 +210,7 @@ func keystoneOptions(cfg *config, logger *slog.Logger) keystone.Options {
 		AppCredentialSecret: cfg.KeystoneAppCredentialKey,
 		CacheTTL:            cfg.TokenCacheTTL,
 		Timeout:             cfg.KeystoneTimeout,
+		MaxValidations:      cfg.KeystoneMaxValidations,
 		Logger:              logger,
 	}
 }
