@@ -50,6 +50,7 @@ type config struct {
 	KeystoneAppCredentialKey string
 	TokenCacheTTL            time.Duration
 	KeystoneTimeout          time.Duration
+	KeystoneMaxValidations   int
 
 	LogLevel  string
 	LogFile   string
@@ -62,7 +63,10 @@ type config struct {
 	ReadHeaderTimeout   time.Duration
 	IdleTimeout         time.Duration
 	DrainTimeout        time.Duration
+	BodyReadTimeout     time.Duration
+	MaxConnections      int
 	MetricsAddr         string
+	FunctionURL         string
 
 	Executions executionConfig
 	limitsConfig
@@ -204,6 +208,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Secret(&c.KeystoneAppCredentialKey, "keystone-app-credential-secret", "PICASSO_KEYSTONE_APP_CREDENTIAL_SECRET", "application credential secret")
 	e.Duration(&c.TokenCacheTTL, "token-cache-ttl", "PICASSO_TOKEN_CACHE_TTL", keystone.DefaultCacheTTL, "how long a validated token is trusted without asking Keystone again; 0 disables the cache")
 	e.Duration(&c.KeystoneTimeout, "keystone-timeout", "PICASSO_KEYSTONE_TIMEOUT", keystone.DefaultTimeout, "deadline of each call to Keystone")
+	e.Int(&c.KeystoneMaxValidations, "keystone-max-validations", "PICASSO_KEYSTONE_MAX_VALIDATIONS", keystone.DefaultMaxValidations, "distinct tokens validated with Keystone at once; beyond, unknown tokens get 503 with Retry-After")
 
 	e.String(&c.LogLevel, "log-level", "PICASSO_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR")
 	e.String(&c.LogFile, "log-file", "PICASSO_LOG_FILE", "", "file to append logs to (default stdout)")
@@ -216,6 +221,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Duration(&c.BackendTimeout, "backend-timeout", "PICASSO_BACKEND_TIMEOUT", driver.DefaultTimeout, "deadline of each management call to the backend")
 	e.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "PICASSO_READ_HEADER_TIMEOUT", 10*time.Second, "time a client has to send its request headers")
 	e.Duration(&c.IdleTimeout, "idle-timeout", "PICASSO_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
+	e.Duration(&c.BodyReadTimeout, "body-read-timeout", "PICASSO_BODY_READ_TIMEOUT", gatewayDefaults.BodyReadTimeout, "time a client has to send a management request's body (a function call's body gets the route's timeout)")
+	e.Int(&c.MaxConnections, "max-connections", "PICASSO_MAX_CONNECTIONS", 4096, "concurrent client connections; more wait to be accepted")
+	e.String(&c.FunctionURL, "function-url", "PICASSO_FUNCTION_URL", "", "base URL of a separate origin for function calls, e.g. https://fn.example.com: /r/ and /webhooks/ are served only on its host, the API and UI never (recommended in production)")
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	e.Duration(&c.ScheduleMinInterval, "schedule-min-interval", "PICASSO_SCHEDULE_MIN_INTERVAL", schedule.DefaultMinInterval, "shortest gap allowed between two ticks of a schedule")
 	e.Duration(&c.ScheduleScanPeriod, "schedule-scan-period", "PICASSO_SCHEDULE_SCAN_PERIOD", schedule.DefaultScanPeriod, "how often each replica looks for due schedule ticks")
@@ -297,6 +305,11 @@ func (c *config) complete() error {
 			return fmt.Errorf("invalid --public-url: %w", err)
 		}
 	}
+	if c.FunctionURL != "" {
+		if err := checkHTTPURL(c.FunctionURL); err != nil {
+			return fmt.Errorf("invalid --function-url: %w", err)
+		}
+	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
 	}
@@ -310,6 +323,12 @@ func (c *config) complete() error {
 		return errors.New("invalid --max-inflight-calls: must be positive")
 	case c.TokenCacheTTL < 0:
 		return errors.New("invalid --token-cache-ttl: must not be negative")
+	case c.KeystoneMaxValidations <= 0:
+		return errors.New("invalid --keystone-max-validations: must be positive")
+	case c.BodyReadTimeout <= 0:
+		return errors.New("invalid --body-read-timeout: must be positive")
+	case c.MaxConnections <= 0:
+		return errors.New("invalid --max-connections: must be positive")
 	case c.ScheduleMinInterval < time.Second:
 		return errors.New("invalid --schedule-min-interval: must be at least 1s")
 	case c.ScheduleScanPeriod <= 0:

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 
 	"github.com/picasso-faas/picasso/gateway"
 )
@@ -68,6 +69,9 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.listenAddr(), err)
 	}
 	addr := listener.Addr().String()
+	// Beyond the cap, connections wait in the kernel's backlog instead of
+	// each taking a goroutine and a descriptor.
+	listener = netutil.LimitListener(listener, cfg.MaxConnections)
 	gwConfig := deps.gatewayConfig
 	if gwConfig.PublicURL == "" {
 		gwConfig.PublicURL = "http://" + publicHostPort(addr)

@@ -61,6 +61,8 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		ScheduleMinInterval:    cfg.ScheduleMinInterval,
 		MaxSchedulesPerProject: cfg.MaxSchedulesPerProject,
 		MaxAsyncBodyBytes:      cfg.Executions.AsyncMaxBodyBytes,
+		BodyReadTimeout:        cfg.BodyReadTimeout,
+		FunctionURL:            cfg.FunctionURL,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	if err := checkSQLiteWritable(cfg.DBURI); err != nil {
@@ -215,6 +217,7 @@ func keystoneOptions(cfg *config, logger *slog.Logger) keystone.Options {
 		AppCredentialSecret: cfg.KeystoneAppCredentialKey,
 		CacheTTL:            cfg.TokenCacheTTL,
 		Timeout:             cfg.KeystoneTimeout,
+		MaxValidations:      cfg.KeystoneMaxValidations,
 		Logger:              logger,
 	}
 }
