@@ -55,7 +55,9 @@ func TestPathsListsTheAPI(t *testing.T) {
 		{"POST", "/r/{project_id}/{app}/{route}", "invokePrivate"},
 		{"PUT", "/r/{project_id}/{app}/{route}", "invokePrivatePut"},
 		{"GET", "/readyz", "ready"},
+		{"GET", "/v1/capabilities", "getCapabilities"},
 		{"POST", "/v1/r/{project_id}/{app}/{route}", "invokePrivateV1"},
+		{"GET", "/v1/runtimes", "listRuntimes"},
 		{"GET", "/v1/{project_id}/apps", "listApps"},
 		{"POST", "/v1/{project_id}/apps", "createApp"},
 		{"DELETE", "/v1/{project_id}/apps/{app}", "deleteApp"},
@@ -66,6 +68,8 @@ func TestPathsListsTheAPI(t *testing.T) {
 		{"DELETE", "/v1/{project_id}/apps/{app}/routes/{route}", "deleteRoute"},
 		{"GET", "/v1/{project_id}/apps/{app}/routes/{route}", "getRoute"},
 		{"PUT", "/v1/{project_id}/apps/{app}/routes/{route}", "updateRoute"},
+		{"GET", "/v1/{project_id}/apps/{app}/routes/{route}/code", "getRouteCode"},
+		{"PUT", "/v1/{project_id}/apps/{app}/routes/{route}/code", "putRouteCode"},
 		{"GET", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks", "listWebhooks"},
 		{"POST", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks", "createWebhook"},
 		{"DELETE", "/v1/{project_id}/apps/{app}/routes/{route}/webhooks/{webhook_id}", "deleteWebhook"},
@@ -140,7 +144,10 @@ func TestTokenIsRequiredExactlyOutsidePublicPaths(t *testing.T) {
 			_, ok := r["keystoneToken"]
 			return ok
 		})
-		private := strings.HasPrefix(p.Path, "/v1/") || strings.HasPrefix(p.Path, "/r/{project_id}/")
+		// What the deployment offers (runtimes, capabilities) is public:
+		// clients ask it before they have a token.
+		discovery := p.Path == "/v1/runtimes" || p.Path == "/v1/capabilities"
+		private := !discovery && (strings.HasPrefix(p.Path, "/v1/") || strings.HasPrefix(p.Path, "/r/{project_id}/"))
 		if needsToken != private {
 			t.Errorf("%s %s: token required = %v, want %v", p.Method, p.Path, needsToken, private)
 		}

@@ -92,7 +92,7 @@ func TestValidateBodyRejectsWithCleanMessages(t *testing.T) {
 		{"createRoute", `{"route":{"path":"/a","image":"i","type":"batch"}}`, `field "route.type" must be one of "sync", "async"`},
 		{"createRoute", `{"route":{"path":"/a","image":"i","format":"json"}}`, `field "route.format" must be one of "default", "http"`},
 		{"createRoute", `{"route":{"image":"i"}}`, `missing required field "route.path"`},
-		{"createRoute", `{"route":{"path":"/a"}}`, `missing required field "route.image"`},
+		{"createRoute", `{"route":{"image":"iron/hello"}}`, `missing required field "route.path"`},
 		{"createRoute", `{"route":{"path":"a","image":"i"}}`, `field "route.path" must match the pattern "^/"`},
 		{"createRoute", `{"route":{"path":"/a","image":""}}`, `field "route.image" must be 1 to 255 characters long`},
 		{"createRoute", `{"route":{"path":"/a","image":"i","headers":{"X":"v"}}}`, `field "route.headers.X" must be an array`},
