@@ -65,6 +65,8 @@ type DB struct {
 	db      *sqlx.DB
 	clock   func() time.Time
 	waiting waitingCounts
+	// retry reruns writes that a concurrent transaction made fail.
+	retry retryPolicy
 }
 
 var _ picasso.Store = (*DB)(nil)
@@ -104,7 +106,7 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &DB{db: db, clock: clock}, nil
+	return &DB{db: db, clock: clock, retry: defaultRetry}, nil
 }
 
 // openPool makes the pool without connecting yet.
@@ -166,20 +168,39 @@ func (d *DB) Generation(ctx context.Context) (int64, error) {
 
 // write runs fn in a transaction that also advances the generation, so
 // that a reader who sees the new generation also sees the write. fn
-// returns *picasso.Error values; anything else is mapped by dbError.
+// returns *picasso.Error values; anything else is mapped by dbError. A
+// transaction that a deadlock, lock wait timeout or certification failure
+// aborted runs again (see retryPolicy), so fn must not have effects
+// outside the transaction.
 func (d *DB) write(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	return dbError(d.retry.run(ctx, func() error { return d.writeOnce(ctx, fn) }))
+}
+
+func (d *DB) writeOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return dbError(err)
+		return err
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return dbError(err)
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE generation SET counter = counter + 1 WHERE id = 1`); err != nil {
-		return dbError(err)
+		return err
 	}
-	return dbError(tx.Commit())
+	return tx.Commit()
+}
+
+// exec runs one autocommitted write statement, again if a concurrent
+// transaction made it fail.
+func (d *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := d.retry.run(ctx, func() error {
+		var err error
+		res, err = d.db.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 // now is the time the store stamps rows with: UTC, in the microseconds

@@ -38,15 +38,30 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 		// claim, or deadlock with it.
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
+	var rows []callRow
+	err := d.retry.run(ctx, func() error {
+		var err error
+		rows, err = d.claimOnce(ctx, opts, owner, limit, margin, skipProjects)
+		return err
+	})
+	if err != nil || len(rows) == 0 {
+		return nil, dbError(err)
+	}
+	return toCalls(rows)
+}
+
+// claimOnce is one claim transaction; it returns no rows when nothing is due.
+func (d *DB) claimOnce(ctx context.Context, opts *sql.TxOptions, owner string, limit int, margin time.Duration,
+	skipProjects []string) ([]callRow, error) {
 	tx, err := d.db.BeginTxx(ctx, opts)
 	if err != nil {
-		return nil, dbError(err)
+		return nil, err
 	}
 	defer tx.Rollback()
 	stamp := micros(d.now())
 	due, err := d.selectDue(ctx, tx, stamp, limit, skipProjects)
 	if err != nil || len(due) == 0 {
-		return nil, dbError(err)
+		return nil, err
 	}
 	var expired, claimed []string
 	for _, c := range due {
@@ -58,25 +73,22 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 	}
 	if err := execIn(ctx, tx, `UPDATE calls SET status = 'dead', due_at = NULL, finished_at = ?, lease_owner = '', `+
 		`error = ? WHERE id IN (?)`, expired, stamp, errLeaseExpired); err != nil {
-		return nil, dbError(err)
+		return nil, err
 	}
 	if err := execIn(ctx, tx, `UPDATE calls SET status = 'running', attempt = attempt + 1, lease_owner = ?, `+
 		`started_at = ?, finished_at = 0, due_at = ? + timeout_us WHERE id IN (?)`,
 		claimed, owner, stamp, stamp+margin.Microseconds()); err != nil {
-		return nil, dbError(err)
+		return nil, err
 	}
 	query, args, err := sqlx.In(`SELECT `+callColumns+` FROM calls WHERE id IN (?)`, append(claimed, expired...))
 	if err != nil {
-		return nil, dbError(err)
+		return nil, err
 	}
 	var rows []callRow
 	if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
-		return nil, dbError(err)
+		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, dbError(err)
-	}
-	return toCalls(rows)
+	return rows, tx.Commit()
 }
 
 func (d *DB) selectDue(ctx context.Context, tx *sqlx.Tx, stamp int64, limit int, skipProjects []string) ([]dueCall, error) {
@@ -127,7 +139,7 @@ func (d *DB) FinishCall(ctx context.Context, call *picasso.CallRecord, o picasso
 	if log == nil {
 		log = []byte{}
 	}
-	res, err := d.db.ExecContext(ctx, `UPDATE calls SET status = ?, due_at = ?, not_before = ?, finished_at = ?, `+
+	res, err := d.exec(ctx, `UPDATE calls SET status = ?, due_at = ?, not_before = ?, finished_at = ?, `+
 		`lease_owner = '', http_status = ?, result = ?, result_truncated = ?, log = ?, error = ? `+
 		`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
 		string(o.Status), dueAt, micros(o.NotBefore), micros(stamp), o.HTTPStatus, result, o.ResultTruncated, log,
