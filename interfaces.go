@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"time"
 )
 
 // Store keeps Picasso's own state: which project owns which app, and every
@@ -47,6 +48,15 @@ type Store interface {
 	// still has webhook.UpdatedAt, i.e. nobody changed it since it was read.
 	UpdateWebhook(ctx context.Context, webhook *Webhook) error
 	DeleteWebhook(ctx context.Context, appID, path, id string) error
+	// RememberSignature records a signed webhook call's signature until
+	// expires; ECONFLICT when it is recorded already (a replay), whichever
+	// replica recorded it.
+	RememberSignature(ctx context.Context, key string, expires time.Time) error
+
+	// LockApp holds a lock on the app with that backend name, shared by
+	// every replica on the store, until unlock is called; a management
+	// operation holds it from its first write to its last compensation.
+	LockApp(ctx context.Context, backendName string) (unlock func(), err error)
 
 	// Generation is a counter every write increments; replicas compare it
 	// to know when their cached routes went stale.

@@ -82,7 +82,11 @@ func (s *Server) handleCreateApp() http.Handler {
 		if err := s.checkConfig(app.Config); err != nil {
 			return err
 		}
-		defer s.lockApp(projectID, app.Name)()
+		unlock, err := s.lockApp(r.Context(), projectID, app.Name)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		if err := s.store.CreateApp(r.Context(), app); err != nil {
 			return err
 		}
@@ -130,7 +134,11 @@ func (s *Server) handleUpdateApp() http.Handler {
 		if err := s.decodeBody(r, "updateApp", &req); err != nil {
 			return err
 		}
-		defer s.lockApp(vars["project_id"], vars["app"])()
+		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		old, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
 		if err != nil {
 			return err
@@ -165,7 +173,11 @@ func (s *Server) handleUpdateApp() http.Handler {
 func (s *Server) handleDeleteApp() http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		vars := mux.Vars(r)
-		defer s.lockApp(vars["project_id"], vars["app"])()
+		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		app, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
 		if err != nil {
 			return err

@@ -142,7 +142,11 @@ func (s *Server) handleCreateRoute() http.Handler {
 		if err := s.checkConfig(rt.Config); err != nil {
 			return err
 		}
-		defer s.lockApp(app.ProjectID, app.Name)()
+		unlock, err := s.lockApp(r.Context(), app.ProjectID, app.Name)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
 			return err
 		}
@@ -185,7 +189,11 @@ func (s *Server) handleUpdateRoute() http.Handler {
 			return err
 		}
 		vars := mux.Vars(r)
-		defer s.lockApp(vars["project_id"], vars["app"])()
+		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		app, old, err := s.routeOf(r)
 		if err != nil {
 			return err
@@ -217,7 +225,11 @@ func (s *Server) handleUpdateRoute() http.Handler {
 func (s *Server) handleDeleteRoute() http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		vars := mux.Vars(r)
-		defer s.lockApp(vars["project_id"], vars["app"])()
+		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		app, rt, err := s.routeOf(r)
 		if err != nil {
 			return err

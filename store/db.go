@@ -67,6 +67,10 @@ type DB struct {
 	waiting waitingCounts
 	// retry reruns writes that a concurrent transaction made fail.
 	retry retryPolicy
+	// lockSlots bounds the app locks held at once to half the pool: each
+	// holds a connection while its operation needs another one to write,
+	// and the pool must never be all lock holders waiting for a write.
+	lockSlots chan struct{}
 }
 
 var _ picasso.Store = (*DB)(nil)
@@ -106,7 +110,7 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &DB{db: db, clock: clock, retry: defaultRetry}, nil
+	return &DB{db: db, clock: clock, retry: defaultRetry, lockSlots: make(chan struct{}, max(1, opts.MaxOpenConns/2))}, nil
 }
 
 // openPool makes the pool without connecting yet.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,10 +10,13 @@ import (
 	"github.com/picasso-faas/picasso"
 )
 
+// latestVersion is the number of the newest migration.
+const latestVersion = 9
+
 func TestSchemaVersion(t *testing.T) {
 	for _, driverName := range []string{DriverMySQL, DriverSQLite} {
-		if v, err := SchemaVersion(driverName); err != nil || v != 5 {
-			t.Errorf("SchemaVersion(%s) = %d, %v; want 5", driverName, v, err)
+		if v, err := SchemaVersion(driverName); err != nil || v != latestVersion {
+			t.Errorf("SchemaVersion(%s) = %d, %v; want %d", driverName, v, err, latestVersion)
 		}
 	}
 }
@@ -30,14 +34,14 @@ func TestMigrationsUpDownUp(t *testing.T) {
 		wantVersion(0)
 
 		_, err := Open(ctx, uri, Options{})
-		wantError(t, err, picasso.EUNAVAILABLE, "database schema is at version 0, this binary needs 5: "+
+		wantError(t, err, picasso.EUNAVAILABLE, "database schema is at version 0, this binary needs "+strconv.Itoa(latestVersion)+": "+
 			"run picasso-api migrate up or start with --auto-migrate")
 
 		for round := range 2 {
 			if err := MigrateUp(ctx, uri); err != nil {
 				t.Fatalf("round %d: MigrateUp: %v", round, err)
 			}
-			wantVersion(5)
+			wantVersion(latestVersion)
 			if err := MigrateUp(ctx, uri); err != nil {
 				t.Fatalf("round %d: MigrateUp of a current schema: %v", round, err)
 			}
@@ -109,8 +113,8 @@ func TestAutoMigrate(t *testing.T) {
 			s.Close()
 		}
 		v, dirty, err := MigrationVersion(ctx, uri)
-		if err != nil || v != 5 || dirty {
-			t.Fatalf("MigrationVersion() = %d, %v, %v; want 5, clean", v, dirty, err)
+		if err != nil || v != latestVersion || dirty {
+			t.Fatalf("MigrationVersion() = %d, %v, %v; want %d, clean", v, dirty, err, latestVersion)
 		}
 	})
 }
