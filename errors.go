@@ -13,6 +13,7 @@ const (
 	EUNAUTHENTICATED Code = "unauthenticated" // no or bad credentials (401)
 	EBADSIGNATURE    Code = "bad_signature"   // a signed request's signature is missing, stale, replayed or wrong (401, no Keystone challenge)
 	EFORBIDDEN       Code = "forbidden"       // credentials lack the right (403)
+	EQUOTA           Code = "quota_exceeded"  // a create would go beyond a project's count limit (403)
 	ENOTFOUND        Code = "not_found"       // no such resource visible to the caller (404)
 	EBADMETHOD       Code = "bad_method"      // the resource does not answer this HTTP method (405)
 	ECONFLICT        Code = "conflict"        // clashes with existing state (409)

@@ -11,6 +11,8 @@ import (
 // field of apps and routes (the backend holds a copy it runs from).
 // Methods return *Error values with ENOTFOUND, ECONFLICT or EUNAVAILABLE.
 type Store interface {
+	QuotaStore
+
 	// CreateApp inserts app; ECONFLICT when the project already has the
 	// name or the backend name is taken.
 	CreateApp(ctx context.Context, app *App) error

@@ -87,7 +87,11 @@ func (s *Server) handleCreateApp() http.Handler {
 			return err
 		}
 		defer unlock()
-		if err := s.store.CreateApp(r.Context(), app); err != nil {
+		limit, err := s.limitOf(r.Context(), projectID, picasso.ResourceApps)
+		if err != nil {
+			return err
+		}
+		if err := s.store.CreateAppWithin(r.Context(), app, limit); err != nil {
 			return err
 		}
 		if err := s.createBackendApp(r.Context(), app); err != nil {

@@ -14,6 +14,7 @@ var statusOf = map[picasso.Code]int{
 	picasso.EUNAUTHENTICATED: http.StatusUnauthorized,
 	picasso.EBADSIGNATURE:    http.StatusUnauthorized,
 	picasso.EFORBIDDEN:       http.StatusForbidden,
+	picasso.EQUOTA:           http.StatusForbidden,
 	picasso.ENOTFOUND:        http.StatusNotFound,
 	picasso.EBADMETHOD:       http.StatusMethodNotAllowed,
 	picasso.ECONFLICT:        http.StatusConflict,
@@ -33,6 +34,8 @@ type errorBody struct {
 type errorDetail struct {
 	Message   string `json:"message"`
 	RequestID string `json:"request_id,omitempty"`
+	// Quota names the limit a refused request ran into (limits.go).
+	Quota *quotaView `json:"quota,omitempty"`
 }
 
 // writeError answers with the JSON error envelope. Errors without a domain
@@ -55,7 +58,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		h.Set("Retry-After", "1")
 	}
-	writeJSON(w, status, errorBody{Error: errorDetail{Message: picasso.ErrorMessage(err), RequestID: picasso.RequestIDFrom(r.Context())}})
+	detail := errorDetail{Message: picasso.ErrorMessage(err), RequestID: picasso.RequestIDFrom(r.Context())}
+	detail.Quota = s.limitRefusal(h, err)
+	writeJSON(w, status, errorBody{Error: detail})
 }
 
 // writeJSON writes v with the status. Encoding errors cannot be reported

@@ -254,6 +254,8 @@ func (testPolicy) Authorize(id *picasso.Identity, projectID string, action picas
 
 var defaultPolicy = keystone.DefaultPolicy()
 
+func (testPolicy) IsAdmin(id *picasso.Identity) bool { return defaultPolicy.IsAdmin(id) }
+
 // waitForCalls returns the backend's calls once there are at least n:
 // async calls reach the backend from the worker, after the 202.
 func (h *harness) waitForCalls(n int) []ironfunctionstest.Invocation {

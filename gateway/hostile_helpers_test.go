@@ -155,6 +155,11 @@ func (h *harness) state(t testing.TB) string {
 		}
 		enc.Encode(app)
 		enc.Encode(routes)
+		schedules, err := h.db.ListSchedules(ctx, app.ProjectID, picasso.Page{Limit: picasso.MaxPageSize})
+		if err != nil {
+			t.Fatalf("list store schedules: %v", err)
+		}
+		enc.Encode(schedules)
 	}
 	names, err := backend.ListApps(ctx)
 	if err != nil {

@@ -102,6 +102,13 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request, entry resolvedRout
 
 // forward returns an error only while nothing has been written yet.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedRoute, id *picasso.Identity, envelope bool) error {
+	// The project's own limits come before the replica's cap, so that a
+	// project at its limit is refused before it can take everyone's slots.
+	release, err := s.admit(r.Context(), entry.app.ProjectID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	select {
 	case s.inflight <- struct{}{}:
 		defer func() { <-s.inflight }()

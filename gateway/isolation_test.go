@@ -58,6 +58,9 @@ type attempt struct {
 // depend on whether it exists.
 const someWebhookID = "0123456789abcdef0123456789abcdef"
 
+// someScheduleID is the same for a schedule's id.
+const someScheduleID = "0123456789abcdef0123456789abcdef"
+
 // projectRequests is every API operation and both private call forms on
 // one project's app and route; "ghost" does not exist, so a refusal must
 // not depend on existence.
@@ -83,6 +86,11 @@ func projectRequests(project, app, route string) []attempt {
 		{"PUT", api + "/apps/" + app + "/routes" + route + "/webhooks/" + someWebhookID, `{"enabled":false}`},
 		{"DELETE", api + "/apps/" + app + "/routes" + route + "/webhooks/" + someWebhookID, ""},
 		{"POST", api + "/apps/" + app + "/routes" + route + "/webhooks/" + someWebhookID + "/rotate", ""},
+		{"GET", api + "/schedules", ""},
+		{"POST", api + "/schedules", `{"schedule":{"name":"evil","app":"` + app + `","route_path":"` + route + `","pattern":"@hourly"}}`},
+		{"GET", api + "/schedules/" + someScheduleID, ""},
+		{"PUT", api + "/schedules/" + someScheduleID, `{"enabled":false}`},
+		{"DELETE", api + "/schedules/" + someScheduleID, ""},
 		{"POST", "/v1/r/" + project + "/" + app + route, "x"},
 		{"POST", "/v1/r/" + project + "/ghost/x", "x"},
 	}

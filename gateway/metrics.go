@@ -59,7 +59,7 @@ func callOutcome(err error) string {
 	switch picasso.ErrorCode(err) {
 	case picasso.ETIMEOUT:
 		return "timeout"
-	case picasso.EUNAVAILABLE, picasso.ETOOLARGE:
+	case picasso.EUNAVAILABLE, picasso.ETOOLARGE, picasso.ETOOMANY:
 		return "rejected"
 	default:
 		return "error"

@@ -19,7 +19,18 @@ import (
 
 type contextKey int
 
-const accessInfoKey contextKey = iota
+const (
+	accessInfoKey contextKey = iota
+	identityKey
+)
+
+// identityFrom returns the verified caller of a request that passed
+// authorized, for handlers whose answer depends on who asks (triggers'
+// administrator rights).
+func identityFrom(ctx context.Context) *picasso.Identity {
+	id, _ := ctx.Value(identityKey).(*picasso.Identity)
+	return id
+}
 
 // withRequestID adopts the caller's request id when it has the OpenStack
 // form req-<uuid> (anything else could be used to forge log lines) and
@@ -165,10 +176,11 @@ func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // the URL and asks the policy whether the caller may perform action on it.
 func (s *Server) authorized(action picasso.Action, next http.Handler) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := s.authorize(r, mux.Vars(r)["project_id"], action); err != nil {
+		id, err := s.authorize(r, mux.Vars(r)["project_id"], action)
+		if err != nil {
 			return err
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey, id)))
 		return nil
 	})
 }

@@ -147,7 +147,11 @@ func (s *Server) handleCreateRoute() http.Handler {
 			return err
 		}
 		defer unlock()
-		if err := s.store.CreateRoute(r.Context(), rt); err != nil {
+		limit, err := s.limitOf(r.Context(), app.ProjectID, picasso.ResourceRoutes)
+		if err != nil {
+			return err
+		}
+		if err := s.store.CreateRouteWithin(r.Context(), app.ProjectID, rt, limit); err != nil {
 			return err
 		}
 		if err := s.createBackendRoute(r.Context(), app, rt); err != nil {

@@ -39,6 +39,17 @@ type Config struct {
 	// RouteCacheRefresh is how often replicas compare the store's write
 	// generation to drop stale cached routes.
 	RouteCacheRefresh time.Duration
+	// ScheduleMinInterval is the shortest gap a schedule's ticks may have
+	// (default one minute); patterns ticking faster are refused.
+	ScheduleMinInterval time.Duration
+	// MaxSchedulesPerProject bounds how many schedules a project may have
+	// (default 100).
+	MaxSchedulesPerProject int
+	// EventBrokers are the brokers triggers may name, by name and type.
+	EventBrokers map[string]picasso.TriggerSourceType
+	// Notifications is set when the deployment consumes the cloud's
+	// OpenStack notifications (the openstack trigger source).
+	Notifications bool
 	// MaxAsyncBodyBytes bounds the request body of an async call, which is
 	// stored with the call (413 beyond).
 	MaxAsyncBodyBytes int64
@@ -52,7 +63,9 @@ type Check struct {
 
 // Deps are the gateway's collaborators, all behind domain interfaces.
 type Deps struct {
-	Store      picasso.Store
+	Store picasso.Store
+	// Triggers keeps triggers; nil uses Store when it implements it.
+	Triggers   picasso.TriggerStore
 	Backend    picasso.Backend
 	Auth       picasso.Authenticator
 	Policy     picasso.Authorizer
@@ -60,34 +73,48 @@ type Deps struct {
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
 	Checks     []Check
+	// Schedules defaults to Store when that keeps schedules too.
+	Schedules picasso.ScheduleStore
+	// Clock defaults to the wall clock.
+	Clock picasso.Clock
 	// Calls queues async calls; CallStore reads and changes their records
 	// for the calls API.
 	Calls     picasso.CallQueue
 	CallStore picasso.CallStore
 	// CallbackKeys, when set, shows each project its callback signing key.
 	CallbackKeys picasso.CallbackKeys
+	// Limits are the projects' limits (nil: none); Gate admits function
+	// calls within their concurrency and rate limits (nil: no gate).
+	Limits picasso.Limits
+	Gate   picasso.CallGate
 }
 
 // Server is the gateway's http.Handler plus the background work its route
 // cache needs; Run must be running for cross-replica cache invalidation.
 type Server struct {
-	cfg      Config
-	store    picasso.Store
-	backend  picasso.Backend
-	auth     picasso.Authenticator
-	policy   picasso.Authorizer
-	logger   *slog.Logger
-	checks   []Check
-	metrics  *metrics
-	gatherer prometheus.Gatherer
-	routes   *routeCache
-	locks    *keyedMutex
-	inflight chan struct{}
-	calls    picasso.CallQueue
-	records  picasso.CallStore
-	cbKeys   picasso.CallbackKeys
-	router   *mux.Router
-	handler  http.Handler
+	cfg       Config
+	store     picasso.Store
+	schedules picasso.ScheduleStore
+	triggers  picasso.TriggerStore
+	clock     picasso.Clock
+	backend   picasso.Backend
+	auth      picasso.Authenticator
+	policy    picasso.Authorizer
+	logger    *slog.Logger
+	checks    []Check
+	metrics   *metrics
+	gatherer  prometheus.Gatherer
+	routes    *routeCache
+	locks     *keyedMutex
+	inflight  chan struct{}
+	calls     picasso.CallQueue
+	records   picasso.CallStore
+	cbKeys    picasso.CallbackKeys
+	limits    picasso.Limits
+	gate      picasso.CallGate
+	quota     *quotaMetrics
+	router    *mux.Router
+	handler   http.Handler
 }
 
 // NewServer builds the gateway. It panics only on programming errors
@@ -95,24 +122,39 @@ type Server struct {
 func NewServer(cfg Config, deps Deps) *Server {
 	cfg = withDefaults(cfg)
 	s := &Server{
-		cfg:      cfg,
-		store:    deps.Store,
-		backend:  deps.Backend,
-		auth:     deps.Auth,
-		policy:   deps.Policy,
-		logger:   deps.Logger,
-		checks:   deps.Checks,
-		metrics:  newMetrics(deps.Registerer),
-		gatherer: deps.Gatherer,
-		routes:   newRouteCache(deps.Store, cfg.RouteCacheRefresh),
-		locks:    newKeyedMutex(),
-		inflight: make(chan struct{}, cfg.MaxInFlightCalls),
-		calls:    deps.Calls,
-		records:  deps.CallStore,
-		cbKeys:   deps.CallbackKeys,
+		cfg:       cfg,
+		store:     deps.Store,
+		schedules: deps.Schedules,
+		triggers:  deps.Triggers,
+		clock:     deps.Clock,
+		backend:   deps.Backend,
+		auth:      deps.Auth,
+		policy:    deps.Policy,
+		logger:    deps.Logger,
+		checks:    deps.Checks,
+		metrics:   newMetrics(deps.Registerer),
+		gatherer:  deps.Gatherer,
+		routes:    newRouteCache(deps.Store, cfg.RouteCacheRefresh),
+		locks:     newKeyedMutex(),
+		inflight:  make(chan struct{}, cfg.MaxInFlightCalls),
+		calls:     deps.Calls,
+		records:   deps.CallStore,
+		cbKeys:    deps.CallbackKeys,
+		limits:    deps.Limits,
+		gate:      deps.Gate,
+	}
+	if s.triggers == nil {
+		s.triggers, _ = deps.Store.(picasso.TriggerStore)
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
+	}
+	s.setUpLimits(deps.Registerer)
+	if s.schedules == nil {
+		s.schedules, _ = deps.Store.(picasso.ScheduleStore)
+	}
+	if s.clock == nil {
+		s.clock = picasso.SystemClock{}
 	}
 	s.handler = s.newRouter()
 	return s
@@ -122,13 +164,15 @@ func NewServer(cfg Config, deps Deps) *Server {
 // picasso-api shows them as its flags' defaults.
 func DefaultConfig() Config {
 	return Config{
-		MaxBodyBytes:        32 << 20,
-		MaxAPIBodyBytes:     1 << 20,
-		InvokeTimeoutMargin: 2 * time.Second,
-		MaxInFlightCalls:    1024,
-		ReadyTimeout:        2 * time.Second,
-		RouteCacheRefresh:   500 * time.Millisecond,
-		MaxAsyncBodyBytes:   256 << 10,
+		MaxBodyBytes:           32 << 20,
+		MaxAPIBodyBytes:        1 << 20,
+		InvokeTimeoutMargin:    2 * time.Second,
+		MaxInFlightCalls:       1024,
+		ReadyTimeout:           2 * time.Second,
+		RouteCacheRefresh:      500 * time.Millisecond,
+		MaxAsyncBodyBytes:      256 << 10,
+		ScheduleMinInterval:    time.Minute,
+		MaxSchedulesPerProject: 100,
 	}
 }
 
@@ -142,6 +186,8 @@ func withDefaults(cfg Config) Config {
 	orDefault(&cfg.ReadyTimeout, def.ReadyTimeout)
 	orDefault(&cfg.RouteCacheRefresh, def.RouteCacheRefresh)
 	orDefault(&cfg.MaxAsyncBodyBytes, def.MaxAsyncBodyBytes)
+	orDefault(&cfg.ScheduleMinInterval, def.ScheduleMinInterval)
+	orDefault(&cfg.MaxSchedulesPerProject, def.MaxSchedulesPerProject)
 	return cfg
 }
 

@@ -72,3 +72,11 @@ func (p *Policy) Authorize(id *picasso.Identity, projectID string, action picass
 	}
 	return picasso.Errorf(picasso.EFORBIDDEN, "One of the roles %s is required to %s", strings.Join(allowed, ", "), action)
 }
+
+var _ picasso.AdminChecker = (*Policy)(nil)
+
+// IsAdmin reports whether id holds the admin role (rule 2 of Authorize),
+// within a project-scoped token.
+func (p *Policy) IsAdmin(id *picasso.Identity) bool {
+	return id.ProjectID != "" && p.adminRole != "" && id.HasRole(p.adminRole)
+}

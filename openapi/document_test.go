@@ -77,6 +77,17 @@ func TestPathsListsTheAPI(t *testing.T) {
 		{"DELETE", "/v1/{project_id}/calls/{call_id}", "cancelCall"},
 		{"GET", "/v1/{project_id}/calls/{call_id}", "getCall"},
 		{"POST", "/v1/{project_id}/calls/{call_id}/retry", "retryCall"},
+		{"GET", "/v1/{project_id}/limits", "getLimits"},
+		{"GET", "/v1/{project_id}/schedules", "listSchedules"},
+		{"POST", "/v1/{project_id}/schedules", "createSchedule"},
+		{"DELETE", "/v1/{project_id}/schedules/{schedule_id}", "deleteSchedule"},
+		{"GET", "/v1/{project_id}/schedules/{schedule_id}", "getSchedule"},
+		{"PUT", "/v1/{project_id}/schedules/{schedule_id}", "updateSchedule"},
+		{"GET", "/v1/{project_id}/triggers", "listTriggers"},
+		{"POST", "/v1/{project_id}/triggers", "createTrigger"},
+		{"DELETE", "/v1/{project_id}/triggers/{trigger_id}", "deleteTrigger"},
+		{"GET", "/v1/{project_id}/triggers/{trigger_id}", "getTrigger"},
+		{"PUT", "/v1/{project_id}/triggers/{trigger_id}", "updateTrigger"},
 		{"POST", "/webhooks/{token}", "invokeWebhook"},
 	}
 	if got := Paths(); !slices.Equal(got, want) {
@@ -144,7 +155,7 @@ func TestRequestBodiesRejectUnknownFields(t *testing.T) {
 		assertClosedObjects(t, id, schema)
 	}
 	for _, id := range []string{"createApp", "updateApp", "createRoute", "updateRoute",
-		"createWebhook", "updateWebhook", "rotateWebhook"} {
+		"createWebhook", "updateWebhook", "rotateWebhook", "createTrigger", "updateTrigger"} {
 		if bodySchemas[id] == nil {
 			t.Errorf("%s has no JSON request body schema", id)
 		}

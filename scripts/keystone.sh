@@ -195,6 +195,48 @@ call("PUT", "/projects/%s/users/%s/roles/%s" % (proj["project"]["id"], usr["user
 EOF
 }
 
+# register_picasso makes sure, on every start, that the catalog has the
+# "picasso" service (type "functions") that unified limits are registered
+# under, and that the service user holds "reader" on the system scope:
+# Keystone shows one project's limits to another project's user only on a
+# system-scoped token. Each step looks before it creates, so running it
+# again changes nothing.
+register_picasso() {
+	"$PYTHON" - "$AUTH_URL" "$ADMIN_PASSWORD" "$SERVICE_USER" <<'EOF'
+import json, sys, urllib.parse, urllib.request
+url, admin_password, user = sys.argv[1:4]
+
+def call(method, path, body=None, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["X-Auth-Token"] = token
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url + path, data, headers, method=method)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        raw = resp.read()
+        return resp.headers.get("X-Subject-Token"), json.loads(raw) if raw else None
+
+def only_id(path, key):
+    _, found = call("GET", path, token=token)
+    if len(found[key]) != 1:
+        sys.exit("keystone.sh: expected one match for %s, found %d" % (path, len(found[key])))
+    return found[key][0]["id"]
+
+token, _ = call("POST", "/auth/tokens?nocatalog", {"auth": {
+    "identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "domain": {"id": "default"}, "password": admin_password}}},
+    "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
+_, services = call("GET", "/services?name=picasso", token=token)
+if not [s for s in services["services"] if s["name"] == "picasso"]:
+    call("POST", "/services", {"service": {
+        "name": "picasso", "type": "functions", "description": "Functions-as-a-Service"}}, token)
+user_id = only_id("/users?name=" + urllib.parse.quote(user) + "&domain_id=default", "users")
+reader_id = only_id("/roles?name=reader", "roles")
+# openstack role add --user picasso --user-domain Default --system all reader
+call("PUT", "/system/users/%s/roles/%s" % (user_id, reader_id), None, token)
+EOF
+}
+
 save_snapshot() {
 	local dest=$1 tmp="$1.tmp"
 	rm -rf "$tmp"
@@ -260,6 +302,7 @@ stop_server() {
 
 cmd_start() {
 	if master_alive && answers_token_request; then
+		register_picasso
 		print_env
 		return
 	fi
@@ -282,6 +325,7 @@ cmd_start() {
 		mkdir -p "${STATE_DIR}/snapshots"
 		save_snapshot "$snapshot"
 	fi
+	register_picasso
 	log "Keystone ready at ${AUTH_URL}"
 	print_env
 }

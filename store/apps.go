@@ -38,6 +38,12 @@ func newID() string {
 // timestamps; ECONFLICT when the project has the name already or the
 // backend name is taken.
 func (d *DB) CreateApp(ctx context.Context, app *picasso.App) error {
+	return d.createApp(ctx, app, nil)
+}
+
+// createApp is CreateApp that runs check, when given, first in the
+// insert's transaction; an error of check cancels the insert.
+func (d *DB) createApp(ctx context.Context, app *picasso.App, check func(tx *sqlx.Tx) error) error {
 	id := app.ID
 	if id == "" {
 		id = newID()
@@ -45,6 +51,11 @@ func (d *DB) CreateApp(ctx context.Context, app *picasso.App) error {
 	config := marshalJSON(app.Config)
 	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, app.ProjectID, app.Name, app.BackendName, app.Description, config, stamp, stamp)
 		if classify(err) == failureDuplicate {

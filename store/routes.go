@@ -34,9 +34,20 @@ func (r *routeRow) toRoute() (*picasso.Route, error) {
 // CreateRoute inserts route and sets its timestamps; ECONFLICT when the
 // app has the path already, ENOTFOUND when there is no such app.
 func (d *DB) CreateRoute(ctx context.Context, route *picasso.Route) error {
+	return d.createRoute(ctx, route, nil)
+}
+
+// createRoute is CreateRoute that runs check, when given, first in the
+// insert's transaction; an error of check cancels the insert.
+func (d *DB) createRoute(ctx context.Context, route *picasso.Route, check func(tx *sqlx.Tx) error) error {
 	config, headers := marshalJSON(route.Config), marshalJSON(route.Headers)
 	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO routes (`+routeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			route.AppID, route.Path, route.Type, route.Image, route.IsPublic, route.ForwardToken, route.Memory, route.Timeout,

@@ -280,3 +280,19 @@ func TestSandboxEndsWhatTheFunctionLeftBehindWhenItExits(t *testing.T) {
 	}
 	waitGone(t, key+"="+value)
 }
+
+func TestSandboxEndsABusyLoopAtTheTimeout(t *testing.T) {
+	rt, _ := newRuntime(t, Options{FunctionsDir: functionsDir(t, map[string]string{
+		"spin":  `while :; do :; done`,
+		"hello": `echo hello`,
+	})})
+	key, value := marker(t)
+	spin := newRoute("/spin", "spin")
+	spin.Timeout = 1
+	spin.Config = map[string]string{key: value}
+	invokeErr(t, testContext(t), rt, postCall(spin, ""), picasso.ETIMEOUT)
+	waitGone(t, key+"="+value)
+	if got := invokeOK(t, rt, postCall(newRoute("/hello", "hello"), "")); got != "hello\n" {
+		t.Errorf("the next call answered %q", got)
+	}
+}

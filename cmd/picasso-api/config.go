@@ -15,6 +15,7 @@ import (
 	"github.com/picasso-faas/picasso/backend/local"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/keystone"
+	"github.com/picasso-faas/picasso/schedule"
 	"github.com/picasso-faas/picasso/store"
 )
 
@@ -63,6 +64,11 @@ type config struct {
 	MetricsAddr         string
 
 	Executions executionConfig
+	limitsConfig
+	ScheduleMinInterval    time.Duration
+	ScheduleScanPeriod     time.Duration
+	MaxSchedulesPerProject int
+	Triggers               triggerConfig
 }
 
 // Modes of authentication and kinds of backend.
@@ -207,9 +213,14 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "PICASSO_READ_HEADER_TIMEOUT", 10*time.Second, "time a client has to send its request headers")
 	e.Duration(&c.IdleTimeout, "idle-timeout", "PICASSO_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
+	e.Duration(&c.ScheduleMinInterval, "schedule-min-interval", "PICASSO_SCHEDULE_MIN_INTERVAL", schedule.DefaultMinInterval, "shortest gap allowed between two ticks of a schedule")
+	e.Duration(&c.ScheduleScanPeriod, "schedule-scan-period", "PICASSO_SCHEDULE_SCAN_PERIOD", schedule.DefaultScanPeriod, "how often each replica looks for due schedule ticks")
+	e.Int(&c.MaxSchedulesPerProject, "max-schedules-per-project", "PICASSO_MAX_SCHEDULES_PER_PROJECT", 100, "schedules one project may have")
 	e.String(&c.MetricsAddr, "metrics-addr", "PICASSO_METRICS_ADDR", "", "serve /metrics on this separate address as well, e.g. 127.0.0.1:9101")
+	c.limitsConfig.flags(e)
 
 	c.Executions.register(e)
+	c.Triggers.register(e)
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -291,8 +302,20 @@ func (c *config) complete() error {
 		return errors.New("invalid --max-inflight-calls: must be positive")
 	case c.TokenCacheTTL < 0:
 		return errors.New("invalid --token-cache-ttl: must not be negative")
+	case c.ScheduleMinInterval < time.Second:
+		return errors.New("invalid --schedule-min-interval: must be at least 1s")
+	case c.ScheduleScanPeriod <= 0:
+		return errors.New("invalid --schedule-scan-period: must be positive")
+	case c.MaxSchedulesPerProject <= 0:
+		return errors.New("invalid --max-schedules-per-project: must be positive")
 	}
-	return c.Executions.check()
+	if err := c.Executions.check(); err != nil {
+		return err
+	}
+	if err := c.Triggers.check(); err != nil {
+		return err
+	}
+	return c.limitsConfig.complete()
 }
 
 func (c *config) completeBackend() error {

@@ -85,6 +85,9 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 	defer stopCache()
 	go gw.Run(cacheCtx)
 	stopWorker := deps.executions.start()
+	// Deferred, so that it stops before the database closes.
+	defer deps.scheduler.start()()
+	stopTriggers := deps.triggers.start()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
@@ -105,6 +108,8 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 		srv.Close()
 		return fmt.Errorf("drain timeout of %s reached with requests still running", cfg.DrainTimeout)
 	}
+	// Messages not yet recorded as calls go back to their brokers.
+	stopTriggers()
 	// Calls still running when the drain ends are left to their leases:
 	// another replica runs them again.
 	stopWorker(drainCtx)

@@ -220,9 +220,16 @@ func TestInvalidConfigurationFailsWithOneLine(t *testing.T) {
 		{nil, map[string]string{"PICASSO_PORT": "ten"}, "PICASSO_PORT"},
 		{[]string{"--local-sandbox", "docker"}, nil, "--local-sandbox"},
 		{[]string{"--local-max-processes", "0"}, nil, "--local-max-processes"},
+		{[]string{"--schedule-min-interval", "500ms"}, nil, "--schedule-min-interval"},
+		{[]string{"--schedule-scan-period", "0s"}, nil, "--schedule-scan-period"},
+		{[]string{"--max-schedules-per-project", "0"}, nil, "--max-schedules-per-project"},
 		{[]string{"--db-uri", "mysql://root:pw-secret@127.0.0.1:1/db"}, nil, "Database unavailable"},
 		{[]string{"--functions-url", "ftp://picasso:pw-secret@fn:8080/v2"}, nil, "--functions-url"},
 		{[]string{"--public-url", "http://picasso:pw-secret@[::1"}, nil, "--public-url"},
+		{[]string{"--default-limits", "function_things=1"}, nil, "--default-limits"},
+		{nil, map[string]string{"PICASSO_DEFAULT_LIMITS": "function_apps=many"}, "--default-limits"},
+		{[]string{"--replicas", "0"}, nil, "--replicas"},
+		{[]string{"--limits-cache-ttl", "0s"}, nil, "--limits-cache-ttl"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -244,7 +251,8 @@ func TestHelpDocumentsEveryOption(t *testing.T) {
 		t.Fatalf("--help failed: %v", err)
 	}
 	for _, name := range []string{"host", "port", "db-uri", "keystone-endpoint", "functions-url", "log-level", "log-file",
-		"auto-migrate", "backend", "token-cache-ttl", "max-body-size", "drain-timeout", "PICASSO_DB", "FUNCTIONS_URL"} {
+		"auto-migrate", "backend", "token-cache-ttl", "max-body-size", "drain-timeout", "PICASSO_DB", "FUNCTIONS_URL",
+		"default-limits", "function_apps=100", "limits-service", "limits-cache-ttl", "replicas"} {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("--help does not mention %s", name)
 		}

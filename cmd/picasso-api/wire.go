@@ -29,6 +29,8 @@ type dependencies struct {
 	gateway       gateway.Deps
 	gatewayConfig gateway.Config
 	executions    *executions
+	scheduler     *scheduler
+	triggers      *triggers
 	closers       []func(context.Context) error
 	// startAttrs describe the backend in the start log: the local
 	// runtime's sandbox in force.
@@ -51,11 +53,13 @@ func (d *dependencies) close(logger *slog.Logger) {
 // returns.
 func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prometheus.Registry) (*dependencies, error) {
 	d := &dependencies{gatewayConfig: gateway.Config{
-		PublicURL:           cfg.PublicURL,
-		MaxBodyBytes:        cfg.MaxBodyBytes,
-		MaxInFlightCalls:    cfg.MaxInFlightCalls,
-		InvokeTimeoutMargin: cfg.InvokeTimeoutMargin,
-		MaxAsyncBodyBytes:   cfg.Executions.AsyncMaxBodyBytes,
+		PublicURL:              cfg.PublicURL,
+		MaxBodyBytes:           cfg.MaxBodyBytes,
+		MaxInFlightCalls:       cfg.MaxInFlightCalls,
+		InvokeTimeoutMargin:    cfg.InvokeTimeoutMargin,
+		ScheduleMinInterval:    cfg.ScheduleMinInterval,
+		MaxSchedulesPerProject: cfg.MaxSchedulesPerProject,
+		MaxAsyncBodyBytes:      cfg.Executions.AsyncMaxBodyBytes,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
@@ -80,6 +84,14 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	}
 
 	d.executions = newExecutions(cfg, db, backend, logger, registry)
+	d.scheduler = newScheduler(cfg, db, d.executions.enqueuer, logger, registry)
+	var brokers gatewayTriggerConfig
+	d.triggers, err = newTriggers(cfg, db, d.executions.enqueuer, logger, registry, &brokers)
+	if err != nil {
+		d.close(logger)
+		return nil, err
+	}
+	d.gatewayConfig.EventBrokers, d.gatewayConfig.Notifications = brokers.brokers, brokers.notifications
 	d.gateway = gateway.Deps{
 		Store:        db,
 		Backend:      backend,
@@ -110,6 +122,10 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		d.gateway.Policy = keystone.DefaultPolicy()
 		d.gateway.Checks = append(d.gateway.Checks, gateway.Check{Name: "keystone", Check: keystoneReachable(cfg.KeystoneEndpoint)})
 		d.gatewayConfig.KeystoneEndpoint = cfg.KeystoneEndpoint
+	}
+	if err := wireLimits(cfg, logger, d); err != nil {
+		d.close(logger)
+		return nil, err
 	}
 	return d, nil
 }
