@@ -60,11 +60,26 @@ type Store interface {
 	// operation holds it from its first write to its last compensation.
 	LockApp(ctx context.Context, backendName string) (unlock func(), err error)
 
-	// Generation is a counter every write increments; replicas compare it
-	// to know when their cached routes went stale.
-	Generation(ctx context.Context) (int64, error)
+	// Changes returns, ordered by id, up to limit entries of the change
+	// feed with an id above after, and those whose ids are in also.
+	// Every write of an app or a route appends one entry in its own
+	// transaction; replicas tail the feed to drop exactly the cached
+	// entries that went stale. Ids grow, but a transaction may commit a
+	// smaller id after a larger one is visible, so readers keep the gaps
+	// they saw in also for a while.
+	Changes(ctx context.Context, after int64, also []int64, limit int) ([]Change, error)
+	// LastChange returns the largest id of the feed, where a new reader starts.
+	LastChange(ctx context.Context) (int64, error)
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// Change is one entry of the store's change feed: the app with that
+// backend name changed (Path "") or its route at Path did.
+type Change struct {
+	ID          int64  `db:"id"`
+	BackendName string `db:"backend_name"`
+	Path        string `db:"path"`
 }
 
 // Backend is a FaaS runtime that Picasso forwards apps, routes and calls to.

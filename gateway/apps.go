@@ -98,7 +98,7 @@ func (s *Server) handleCreateApp() http.Handler {
 			s.undo(r, "delete app row", s.store.DeleteApp(context.WithoutCancel(r.Context()), app.ID))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, "")
 		writeJSON(w, http.StatusOK, appResponse{App: newAppView(app), Message: "App successfully created"})
 		return nil
 	})
@@ -166,7 +166,7 @@ func (s *Server) handleUpdateApp() http.Handler {
 			s.undo(r, "restore backend app", s.backendOp("update_app", func() error { return s.backend.UpdateApp(undo, old) }))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, "")
 		writeJSON(w, http.StatusOK, appResponse{App: newAppView(&app), Message: "App successfully updated"})
 		return nil
 	})
@@ -194,7 +194,7 @@ func (s *Server) handleDeleteApp() http.Handler {
 			s.undo(r, "restore app row", s.store.CreateApp(context.WithoutCancel(r.Context()), app))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, "")
 		writeJSON(w, http.StatusOK, messageResponse{Message: "App successfully deleted"})
 		return nil
 	})

@@ -158,7 +158,7 @@ func (s *Server) handleCreateRoute() http.Handler {
 			s.undo(r, "delete route row", s.store.DeleteRoute(context.WithoutCancel(r.Context()), app.ID, rt.Path))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, rt.Path)
 		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, rt), Message: "App route successfully created"})
 		return nil
 	})
@@ -218,7 +218,7 @@ func (s *Server) handleUpdateRoute() http.Handler {
 			s.undo(r, "restore backend route", s.backendOp("update_route", func() error { return s.backend.UpdateRoute(undo, app, old) }))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, rt.Path)
 		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, &rt), Message: "Route successfully updated"})
 		return nil
 	})
@@ -245,7 +245,7 @@ func (s *Server) handleDeleteRoute() http.Handler {
 			s.undo(r, "restore route row", s.store.CreateRoute(context.WithoutCancel(r.Context()), rt))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, rt.Path)
 		writeJSON(w, http.StatusOK, messageResponse{Message: "Route successfully deleted"})
 		return nil
 	})

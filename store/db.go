@@ -1,7 +1,7 @@
 // Package store keeps Picasso's apps and routes in MySQL/MariaDB or SQLite
 // through one implementation of picasso.Store. Both databases run the same
-// queries: "?" placeholders, byte-wise text comparison, and a generation
-// counter that every write advances in its own transaction.
+// queries: "?" placeholders, byte-wise text comparison, and a change feed
+// that every write of an app or a route appends to in its own transaction.
 package store
 
 import (
@@ -163,16 +163,7 @@ func (d *DB) SQL() *sql.DB { return d.db.DB }
 // Close closes every connection of the pool.
 func (d *DB) Close() error { return d.db.Close() }
 
-// Generation returns the counter that every write advances.
-func (d *DB) Generation(ctx context.Context) (int64, error) {
-	var generation int64
-	err := d.db.GetContext(ctx, &generation, `SELECT counter FROM generation WHERE id = 1`)
-	return generation, dbError(err)
-}
-
-// write runs fn in a transaction that also advances the generation, so
-// that a reader who sees the new generation also sees the write. fn
-// returns *picasso.Error values; anything else is mapped by dbError. A
+// write runs fn in a transaction. fn returns *picasso.Error values; anything else is mapped by dbError. A
 // transaction that a deadlock, lock wait timeout or certification failure
 // aborted runs again (see retryPolicy), so fn must not have effects
 // outside the transaction.
@@ -187,9 +178,6 @@ func (d *DB) writeOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE generation SET counter = counter + 1 WHERE id = 1`); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -22,16 +22,11 @@ func (d *DB) RememberSignature(ctx context.Context, key string, expires time.Tim
 }
 
 // PurgeSignatures deletes up to limit records that expired before now.
+// Neither database takes LIMIT in a DELETE or an IN subquery everywhere,
+// but both take it in a derived table.
 func (d *DB) PurgeSignatures(ctx context.Context, limit int) (int, error) {
-	return d.purgeBelow(ctx, `webhook_replays`, `replay_key`, `expires_at`, micros(d.now()), limit)
-}
-
-// purgeBelow deletes up to limit rows of table whose column is below
-// cutoff. Neither database takes LIMIT in a DELETE or an IN subquery
-// everywhere, but both take it in a derived table.
-func (d *DB) purgeBelow(ctx context.Context, table, key, column string, cutoff int64, limit int) (int, error) {
-	res, err := d.exec(ctx, `DELETE FROM `+table+` WHERE `+key+` IN (SELECT `+key+` FROM (SELECT `+key+
-		` FROM `+table+` WHERE `+column+` < ? LIMIT ?) AS expired)`, cutoff, limit)
+	res, err := d.exec(ctx, `DELETE FROM webhook_replays WHERE replay_key IN (SELECT replay_key FROM `+
+		`(SELECT replay_key FROM webhook_replays WHERE expires_at < ? LIMIT ?) AS expired)`, micros(d.now()), limit)
 	if err != nil {
 		return 0, dbError(err)
 	}

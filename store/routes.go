@@ -60,7 +60,10 @@ func (d *DB) createRoute(ctx context.Context, route *picasso.Route, check func(t
 		case failureForeignKey:
 			return picasso.Wrap(picasso.ENOTFOUND, err, "App %s not found", route.AppID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return d.recordAppChange(ctx, tx, route.AppID, route.Path)
 	})
 	if err != nil {
 		return err
@@ -121,7 +124,10 @@ func (d *DB) UpdateRoute(ctx context.Context, route *picasso.Route) error {
 			`max_attempts = ?, updated_at = ? WHERE app_id = ? AND path = ?`,
 			route.Type, route.Image, route.IsPublic, route.ForwardToken, route.Memory, route.Timeout, route.MaxConcurrency,
 			route.Format, config, headers, route.CallbackURL, route.RecordSync, route.MaxAttempts, stamp, route.AppID, route.Path)
-		return expectOneRow(res, err, routeNotFound(route.Path))
+		if err := expectOneRow(res, err, routeNotFound(route.Path)); err != nil {
+			return err
+		}
+		return d.recordAppChange(ctx, tx, route.AppID, route.Path)
 	})
 	if err != nil {
 		return err
@@ -134,6 +140,9 @@ func (d *DB) UpdateRoute(ctx context.Context, route *picasso.Route) error {
 func (d *DB) DeleteRoute(ctx context.Context, appID, path string) error {
 	return d.write(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM routes WHERE app_id = ? AND path = ?`, appID, path)
-		return expectOneRow(res, err, routeNotFound(path))
+		if err := expectOneRow(res, err, routeNotFound(path)); err != nil {
+			return err
+		}
+		return d.recordAppChange(ctx, tx, appID, path)
 	})
 }
