@@ -1,6 +1,6 @@
 # Benchmarks; see docs/benchmarks.md. BENCHFLAGS passes options to picasso-bench,
 # e.g. make bench BENCHFLAGS="--db-uri mysql://root@127.0.0.1/picasso_bench".
-.PHONY: bench bench-go bench-triggers
+.PHONY: bench bench-go bench-triggers bench-queue
 
 bench:
 	go run ./cmd/picasso-bench $(BENCHFLAGS)
@@ -11,3 +11,10 @@ bench-go:
 # Messages per second from RabbitMQ to calls committed on MariaDB.
 bench-triggers:
 	go test -run '^$$' -bench AMQPToRecordedCall -benchtime 3000x ./trigger/
+
+# The execution queue on SQLite, then on the local MariaDB (database
+# picasso_bench_queue, made afresh).
+bench-queue:
+	go run ./cmd/picasso-bench queue $(BENCHFLAGS)
+	mysql -uroot -h127.0.0.1 -e 'DROP DATABASE IF EXISTS picasso_bench_queue; CREATE DATABASE picasso_bench_queue'
+	go run ./cmd/picasso-bench queue --db-uri mysql://root@127.0.0.1/picasso_bench_queue $(BENCHFLAGS)

@@ -138,6 +138,9 @@ type CallStore interface {
 	// existing call and created=false. ETOOMANY when the project has
 	// maxWaiting calls waiting already (0 = no cap).
 	InsertCall(ctx context.Context, rec *CallRecord, maxWaiting int) (call *CallRecord, created bool, err error)
+	// RecordCall inserts rec as a call that already ran (a recorded sync
+	// call), giving it an ID; it is never due.
+	RecordCall(ctx context.Context, rec *CallRecord) error
 	// GetCall returns the project's call; ENOTFOUND for another project's.
 	GetCall(ctx context.Context, projectID, id string) (*CallRecord, error)
 	// ListCalls returns one page of the project's calls, newest first; the

@@ -102,10 +102,16 @@ type Worker struct {
 	finisher Finisher
 	wake     chan struct{}
 
-	mu      sync.Mutex
-	running map[string]int // calls running per project
-	total   int
-	done    sync.WaitGroup
+	// batch is how many slots must be free before a busy worker claims.
+	batch  int
+	routes *routeCache
+
+	mu       sync.Mutex
+	running  map[string]int // calls running per project
+	total    int            // calls running
+	reserved int            // slots held by claims in flight
+	claiming int            // claims in flight
+	done     sync.WaitGroup
 }
 
 // NewWorker returns a worker; finisher may be nil.
@@ -115,6 +121,8 @@ func NewWorker(cfg WorkerConfig, calls picasso.CallStore, store picasso.Store, b
 		cfg: cfg, calls: calls, store: store, backend: backend, finisher: finisher,
 		wake:    make(chan struct{}, 1),
 		running: map[string]int{},
+		batch:   max(1, cfg.Concurrency/4),
+		routes:  newRouteCache(store, routeCacheTTL),
 	}
 }
 
@@ -130,6 +138,11 @@ func (w *Worker) Wake() {
 	}
 }
 
+// maxClaims bounds the claims (transactions) a worker has in flight: a
+// claim costs a commit, and one at a time would bound a replica's drain
+// rate to one batch per commit.
+const maxClaims = 4
+
 // Run takes and runs calls until ctx ends, then waits for the calls it
 // started: they run to their own deadline, as a call a replica dropped
 // would only run again after its lease.
@@ -138,8 +151,7 @@ func (w *Worker) Run(ctx context.Context) {
 	defer ticker.Stop()
 	defer w.done.Wait()
 	for {
-		if full := w.claim(ctx); full {
-			continue // more may be due
+		for w.startClaim(ctx) {
 		}
 		select {
 		case <-ctx.Done():
@@ -150,49 +162,84 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// claim leases as many calls as there are free slots and starts them; it
-// reports whether it filled every free slot.
-func (w *Worker) claim(ctx context.Context) bool {
-	free, busy := w.slots()
-	if free == 0 || ctx.Err() != nil {
+// startClaim reserves free slots and claims calls for them in the
+// background; it reports whether it did.
+func (w *Worker) startClaim(ctx context.Context) bool {
+	if ctx.Err() != nil {
 		return false
 	}
-	calls, err := w.calls.ClaimCalls(ctx, w.cfg.Owner, free, w.cfg.LeaseMargin, busy)
-	if err != nil {
-		if ctx.Err() == nil {
+	n, busy := w.reserve()
+	if n == 0 {
+		return false
+	}
+	w.done.Add(1)
+	go func() {
+		defer w.done.Done()
+		calls, err := w.calls.ClaimCalls(ctx, w.cfg.Owner, n, w.cfg.LeaseMargin, busy)
+		if err != nil && ctx.Err() == nil {
 			w.cfg.Logger.Warn("claiming calls failed", "error", err)
 		}
-		return false
-	}
-	for _, call := range calls {
-		if call.Status == picasso.CallDead { // its last attempt's lease expired
-			w.cfg.Logger.Warn("call dead: lease expired", "call_id", call.ID, "attempt", call.Attempt)
-			w.finished(context.WithoutCancel(ctx), call)
-			continue
+		started := 0
+		for _, call := range calls {
+			if call.Status == picasso.CallDead { // its last attempt's lease expired
+				w.cfg.Logger.Warn("call dead: lease expired", "call_id", call.ID, "attempt", call.Attempt)
+				w.finished(context.WithoutCancel(ctx), call)
+				continue
+			}
+			w.start(ctx, call)
+			started++
 		}
-		w.start(ctx, call)
-	}
-	return len(calls) == free
+		w.release(n - started)
+		if len(calls) == n {
+			w.Wake() // more may be due
+		}
+	}()
+	return true
 }
 
-// slots returns how many calls this replica may take now and the projects
-// at their limit.
-func (w *Worker) slots() (int, []string) {
+// reserve takes the free slots for a claim and returns how many, with the
+// projects at their limit. A busy worker waits for a batch of free slots,
+// so that one claim serves several calls; with a per-project limit, one
+// claim at a time keeps the limit exact.
+func (w *Worker) reserve() (int, []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	free := w.cfg.Concurrency - w.total - w.reserved
+	limited := w.cfg.ProjectConcurrency < w.cfg.Concurrency
+	switch {
+	case free <= 0, w.claiming >= maxClaims, limited && w.claiming > 0:
+		return 0, nil
+	case w.total+w.reserved > 0 && free < w.batch:
+		return 0, nil
+	}
 	var busy []string
 	for project, n := range w.running {
 		if n >= w.cfg.ProjectConcurrency {
 			busy = append(busy, project)
 		}
 	}
-	return w.cfg.Concurrency - w.total, busy
+	w.claiming++
+	w.reserved += free
+	return free, busy
 }
 
+// release ends a claim: the slots it did not fill are free again.
+func (w *Worker) release(unused int) {
+	w.mu.Lock()
+	w.claiming--
+	w.reserved -= unused
+	w.mu.Unlock()
+	if unused > 0 {
+		w.Wake()
+	}
+}
+
+// start runs a claimed call in a slot its claim reserved.
 func (w *Worker) start(ctx context.Context, call *picasso.CallRecord) {
 	w.mu.Lock()
 	w.running[call.ProjectID]++
 	w.total++
+	w.reserved--
 	w.mu.Unlock()
 	w.done.Add(1)
 	go func() {
@@ -309,19 +356,16 @@ func failed(status int, err error) picasso.CallOutcome {
 	return o
 }
 
-// route loads the app and route the call was made to; ENOTFOUND when
-// either is gone (or the app was deleted and made again since).
+// route loads the app and route the call was made to (through a short
+// cache: a drain runs many calls of one route); ENOTFOUND when either is
+// gone, or the app was deleted and made again since.
 func (w *Worker) route(ctx context.Context, call *picasso.CallRecord) (*picasso.App, *picasso.Route, error) {
-	app, err := w.store.GetApp(ctx, call.ProjectID, call.AppName)
+	app, route, err := w.routes.get(ctx, call.ProjectID, call.AppName, call.RoutePath)
 	if err != nil {
 		return nil, nil, err
 	}
 	if app.ID != call.AppID {
 		return nil, nil, picasso.Errorf(picasso.ENOTFOUND, "App %s was deleted since the call was made", call.AppName)
-	}
-	route, err := w.store.GetRoute(ctx, app.ID, call.RoutePath)
-	if err != nil {
-		return nil, nil, err
 	}
 	return app, route, nil
 }

@@ -70,13 +70,13 @@ func TestAodhNotificationsReachTheFunction(t *testing.T) {
 			map[string]any{"path": "/hello", "image": "iron/hello", "type": "async", "is_public": true})
 		h.createRoute(projA, "member-a", "alarm-notifier-app",
 			map[string]any{"path": "/private", "image": "iron/hello", "type": "async"})
-		webhook := h.do("POST", "/v1/"+projA+"/apps/alarm-notifier-app/routes/private/webhooks", "member-a", nil).
-			expect(t, 200).JSON(t)["webhook"].(map[string]any)
+		webhook := h.do(t, "POST", "/v1/"+projA+"/apps/alarm-notifier-app/routes/private/webhooks", "member-a", nil).
+			expect(t, 200).decode(t).webhook(t)
 
 		targets := map[string]struct{ url, route string }{
-			"public route": {public["public_url"].(string), "/hello"},
+			"public route": {*public.PublicURL, "/hello"},
 			// Aodh posts the action URL as stored, per-action options included.
-			"webhook": {webhook["url"].(string) + "?aodh-alarm-ssl-verify=0", "/private"},
+			"webhook": {webhook.URL + "?aodh-alarm-ssl-verify=0", "/private"},
 		}
 		for targetName, target := range targets {
 			for bodyName, body := range aodhBodies {
@@ -128,11 +128,11 @@ func TestAodhTrustTokenRunsPrivateRoute(t *testing.T) {
 	trust := env.TrustToken(t, member)
 	body := `{"alarm_name":"cpu_high","alarm_id":"8d1c","severity":"low","previous":"ok","current":"alarm","reason":"r","reason_data":{}}`
 	for _, path := range []string{"/v1/r/" + project.ID + "/alarms/cpu", "/r/" + project.ID + "/alarms/cpu"} {
-		h.do("POST", path, trust, body, "Content-Type", "application/json").expect(t, 202)
+		h.do(t, "POST", path, trust, body, "Content-Type", "application/json").expect(t, 202)
 	}
 	calls := h.waitForCalls(2)
 	if len(calls) != 2 || string(calls[0].Body) != body || calls[0].Header.Get("X-Project-Id") != project.ID {
 		t.Fatalf("backend calls = %+v", calls)
 	}
-	h.do("POST", "/r/"+other.ID+"/alarms/cpu", trust, body, "Content-Type", "application/json").expect(t, 403)
+	h.do(t, "POST", "/r/"+other.ID+"/alarms/cpu", trust, body, "Content-Type", "application/json").expect(t, 403)
 }

@@ -9,49 +9,51 @@ import (
 func TestAppLifecycle(t *testing.T) {
 	eachDB(t, func(t *testing.T, h *harness) {
 		body := map[string]any{"app": map[string]any{"name": "orders", "description": "Order hooks", "config": map[string]string{"DB": "h1", "K": "v"}}}
-		created := h.do("POST", "/v1/"+projA+"/apps", "member-a", body).expect(t, 200).JSON(t)
-		if created["message"] != "App successfully created" {
-			t.Errorf("message = %v", created["message"])
+		resp := h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", body).expect(t, 200)
+		created := resp.decode(t)
+		if created.Message != "App successfully created" {
+			t.Errorf("message = %v", created.Message)
 		}
-		app := created["app"].(map[string]any)
+		fields := resp.fields(t, "app")
 		for _, field := range []string{"id", "name", "backend_name", "project_id", "description", "config", "created_at", "updated_at"} {
-			if _, ok := app[field]; !ok {
-				t.Errorf("app view lacks %q: %v", field, app)
+			if _, ok := fields[field]; !ok {
+				t.Errorf("app view lacks %q: %s", field, resp.Body)
 			}
 		}
-		if app["name"] != "orders" || app["project_id"] != projA || app["description"] != "Order hooks" {
-			t.Errorf("app view = %v", app)
+		app := created.app(t)
+		if app.Name != "orders" || app.ProjectID != projA || app.Description != "Order hooks" {
+			t.Errorf("app view = %+v", app)
 		}
-		backendName := app["backend_name"].(string)
+		backendName := app.BackendName
 		if !h.fake.HasApp(backendName) {
 			t.Fatalf("backend has no app %s", backendName)
 		}
 
-		got := h.do("GET", "/v1/"+projA+"/apps/orders", "reader-a", nil).expect(t, 200).JSON(t)
-		if got["app"].(map[string]any)["id"] != app["id"] || got["message"] != "Successfully loaded app" {
-			t.Errorf("show = %v", got)
+		got := h.do(t, "GET", "/v1/"+projA+"/apps/orders", "reader-a", nil).expect(t, 200).decode(t)
+		if got.app(t).ID != app.ID || got.Message != "Successfully loaded app" {
+			t.Errorf("show = %+v", got)
 		}
 
 		update := map[string]any{"description": "new", "config": map[string]string{"DB": "", "NEW": "x"}}
-		updated := h.do("PUT", "/v1/"+projA+"/apps/orders", "member-a", update).expect(t, 200).JSON(t)["app"].(map[string]any)
-		config := updated["config"].(map[string]any)
-		if updated["description"] != "new" || config["NEW"] != "x" || config["K"] != "v" || config["DB"] != nil {
+		updated := h.do(t, "PUT", "/v1/"+projA+"/apps/orders", "member-a", update).expect(t, 200).decode(t).app(t)
+		_, kept := updated.Config["DB"]
+		if updated.Description != "new" || updated.Config["NEW"] != "x" || updated.Config["K"] != "v" || kept {
 			t.Errorf("updated app = %v", updated)
 		}
 
-		list := h.do("GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).JSON(t)
-		if apps := list["apps"].([]any); len(apps) != 1 || list["message"] != "Successfully listed applications" {
-			t.Errorf("list = %v", list)
+		list := h.do(t, "GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).decode(t)
+		if len(list.Apps) != 1 || list.Message != "Successfully listed applications" {
+			t.Errorf("list = %+v", list)
 		}
 
-		deleted := h.do("DELETE", "/v1/"+projA+"/apps/orders", "member-a", nil).expect(t, 200).JSON(t)
-		if deleted["message"] != "App successfully deleted" {
-			t.Errorf("delete = %v", deleted)
+		deleted := h.do(t, "DELETE", "/v1/"+projA+"/apps/orders", "member-a", nil).expect(t, 200).decode(t)
+		if deleted.Message != "App successfully deleted" {
+			t.Errorf("delete = %+v", deleted)
 		}
 		if h.fake.HasApp(backendName) {
 			t.Errorf("backend app %s survived the delete", backendName)
 		}
-		h.do("GET", "/v1/"+projA+"/apps/orders", "reader-a", nil).expect(t, 404)
+		h.do(t, "GET", "/v1/"+projA+"/apps/orders", "reader-a", nil).expect(t, 404)
 	})
 }
 
@@ -83,15 +85,15 @@ func TestCreateAppRejectsBadInput(t *testing.T) {
 			if c.contentType != "" {
 				headers = []string{"Content-Type", c.contentType}
 			}
-			resp := h.do("POST", "/v1/"+projA+"/apps", "member-a", c.body, headers...)
+			resp := h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", c.body, headers...)
 			resp.expect(t, c.status)
 			if msg := resp.ErrorMessage(t); !strings.Contains(msg, c.message) {
 				t.Errorf("message %q does not mention %q", msg, c.message)
 			}
 		})
 	}
-	list := h.do("GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).JSON(t)
-	if n := len(list["apps"].([]any)); n != 1 {
+	list := h.do(t, "GET", "/v1/"+projA+"/apps", "reader-a", nil).expect(t, 200).decode(t)
+	if n := len(list.Apps); n != 1 {
 		t.Errorf("%d apps after the rejected requests, want 1", n)
 	}
 }
@@ -101,21 +103,21 @@ func TestSameLongNameInTwoProjects(t *testing.T) {
 		name := "list_routes_from_existing_app" // 29 characters, collided in the original
 		a := h.createApp(projA, "member-a", name)
 		b := h.createApp(projB, "member-b", name)
-		if a["backend_name"] == b["backend_name"] {
-			t.Fatalf("both projects got backend app %v", a["backend_name"])
+		if a.BackendName == b.BackendName {
+			t.Fatalf("both projects got backend app %v", a.BackendName)
 		}
 		h.createRoute(projA, "member-a", name, map[string]any{"path": "/x", "image": "iron/a", "is_public": true})
 		h.createRoute(projB, "member-b", name, map[string]any{"path": "/x", "image": "iron/b", "is_public": true})
-		h.do("PUT", "/v1/"+projB+"/apps/"+name+"/routes/x", "member-b", map[string]any{"image": "iron/b2"}).expect(t, 200)
+		h.do(t, "PUT", "/v1/"+projB+"/apps/"+name+"/routes/x", "member-b", map[string]any{"image": "iron/b2"}).expect(t, 200)
 
-		ra := h.do("GET", "/v1/"+projA+"/apps/"+name+"/routes/x", "reader-a", nil).expect(t, 200).JSON(t)["route"].(map[string]any)
-		if ra["image"] != "iron/a" {
+		ra := h.do(t, "GET", "/v1/"+projA+"/apps/"+name+"/routes/x", "reader-a", nil).expect(t, 200).decode(t).route(t)
+		if ra.Image != "iron/a" {
 			t.Errorf("project B's update reached project A's route: %v", ra)
 		}
-		h.do("DELETE", "/v1/"+projB+"/apps/"+name+"/routes/x", "member-b", nil).expect(t, 200)
-		h.do("DELETE", "/v1/"+projB+"/apps/"+name, "member-b", nil).expect(t, 200)
-		h.do("GET", "/v1/"+projA+"/apps/"+name, "reader-a", nil).expect(t, 200)
-		if !h.fake.HasApp(a["backend_name"].(string)) {
+		h.do(t, "DELETE", "/v1/"+projB+"/apps/"+name+"/routes/x", "member-b", nil).expect(t, 200)
+		h.do(t, "DELETE", "/v1/"+projB+"/apps/"+name, "member-b", nil).expect(t, 200)
+		h.do(t, "GET", "/v1/"+projA+"/apps/"+name, "reader-a", nil).expect(t, 200)
+		if !h.fake.HasApp(a.BackendName) {
 			t.Error("project A's backend app disappeared with project B's")
 		}
 	})
@@ -124,12 +126,12 @@ func TestSameLongNameInTwoProjects(t *testing.T) {
 func TestAnotherProjectsAppIsNotFound(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))
 	h.createApp(projA, "member-a", "secret")
-	missing := h.do("GET", "/v1/"+projB+"/apps/nothing", "member-b", nil).expect(t, 404)
-	other := h.do("GET", "/v1/"+projB+"/apps/secret", "member-b", nil).expect(t, 404)
+	missing := h.do(t, "GET", "/v1/"+projB+"/apps/nothing", "member-b", nil).expect(t, 404)
+	other := h.do(t, "GET", "/v1/"+projB+"/apps/secret", "member-b", nil).expect(t, 404)
 	if missing.ErrorMessage(t) != strings.Replace(other.ErrorMessage(t), "secret", "nothing", 1) {
 		t.Errorf("messages differ: %q vs %q", missing.ErrorMessage(t), other.ErrorMessage(t))
 	}
-	if apps := h.do("GET", "/v1/"+projB+"/apps", "member-b", nil).expect(t, 200).JSON(t)["apps"].([]any); len(apps) != 0 {
+	if apps := h.do(t, "GET", "/v1/"+projB+"/apps", "member-b", nil).expect(t, 200).decode(t).Apps; len(apps) != 0 {
 		t.Errorf("project B lists %v", apps)
 	}
 }
@@ -145,11 +147,11 @@ func TestAppListPages(t *testing.T) {
 			if pages > 5 {
 				t.Fatal("pagination does not end")
 			}
-			list := h.do("GET", "/v1/"+projA+"/apps?limit=2&marker="+marker, "reader-a", nil).expect(t, 200).JSON(t)
-			for _, a := range list["apps"].([]any) {
-				names = append(names, a.(map[string]any)["name"].(string))
+			list := h.do(t, "GET", "/v1/"+projA+"/apps?limit=2&marker="+marker, "reader-a", nil).expect(t, 200).decode(t)
+			for _, a := range list.Apps {
+				names = append(names, a.Name)
 			}
-			next, _ := list["next_marker"].(string)
+			next := list.NextMarker
 			if next == "" {
 				break
 			}
@@ -158,8 +160,8 @@ func TestAppListPages(t *testing.T) {
 		if strings.Join(names, ",") != "app0,app1,app2,app3,app4" {
 			t.Errorf("pages gave %v", names)
 		}
-		h.do("GET", "/v1/"+projA+"/apps?limit=0", "reader-a", nil).expect(t, 400)
-		h.do("GET", "/v1/"+projA+"/apps?limit=abc", "reader-a", nil).expect(t, 400)
+		h.do(t, "GET", "/v1/"+projA+"/apps?limit=0", "reader-a", nil).expect(t, 400)
+		h.do(t, "GET", "/v1/"+projA+"/apps?limit=abc", "reader-a", nil).expect(t, 400)
 	})
 }
 
@@ -167,11 +169,11 @@ func TestDeleteAppWithRoutesIsRefused(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))
 	app := h.createApp(projA, "member-a", "busy")
 	h.createRoute(projA, "member-a", "busy", map[string]any{"path": "/r", "image": "iron/x"})
-	msg := h.do("DELETE", "/v1/"+projA+"/apps/busy", "member-a", nil).expect(t, 409).ErrorMessage(t)
+	msg := h.do(t, "DELETE", "/v1/"+projA+"/apps/busy", "member-a", nil).expect(t, 409).ErrorMessage(t)
 	if !strings.Contains(msg, "routes") {
 		t.Errorf("message %q does not explain the refusal", msg)
 	}
-	if !h.fake.HasApp(app["backend_name"].(string)) {
+	if !h.fake.HasApp(app.BackendName) {
 		t.Error("backend app deleted although the delete was refused")
 	}
 }
@@ -179,15 +181,15 @@ func TestDeleteAppWithRoutesIsRefused(t *testing.T) {
 func TestBackendFailureLeavesNothingHalfCreated(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))
 	h.fake.FailNext(1, 500)
-	h.do("POST", "/v1/"+projA+"/apps", "member-a", map[string]any{"app": map[string]any{"name": "half"}}).expect(t, 502)
-	h.do("GET", "/v1/"+projA+"/apps/half", "reader-a", nil).expect(t, 404)
+	h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", map[string]any{"app": map[string]any{"name": "half"}}).expect(t, 502)
+	h.do(t, "GET", "/v1/"+projA+"/apps/half", "reader-a", nil).expect(t, 404)
 
 	app := h.createApp(projA, "member-a", "half")
 	h.fake.SetDown(true)
-	h.do("POST", "/v1/"+projA+"/apps/half/routes", "member-a", map[string]any{"route": map[string]any{"path": "/r", "image": "iron/x"}}).expect(t, 502)
+	h.do(t, "POST", "/v1/"+projA+"/apps/half/routes", "member-a", map[string]any{"route": map[string]any{"path": "/r", "image": "iron/x"}}).expect(t, 502)
 	h.fake.SetDown(false)
-	h.do("GET", "/v1/"+projA+"/apps/half/routes/r", "reader-a", nil).expect(t, 404)
-	if routes := h.fake.RouteHeaders(app["backend_name"].(string), "/r"); routes != nil {
+	h.do(t, "GET", "/v1/"+projA+"/apps/half/routes/r", "reader-a", nil).expect(t, 404)
+	if routes := h.fake.RouteHeaders(app.BackendName, "/r"); routes != nil {
 		t.Errorf("backend kept a route: %v", routes)
 	}
 	// Once the backend is back, the same requests succeed.

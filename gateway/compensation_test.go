@@ -21,7 +21,7 @@ func TestStoreFailureAfterTheBackendIsUndone(t *testing.T) {
 				stub.updateApp = func(context.Context, *picasso.App) error { return errStoreDown }
 			},
 			request: func(h *harness) *response {
-				return h.do("PUT", "/v1/"+projA+"/apps/orders", "member-a", map[string]any{"config": map[string]string{"K": "changed", "N": "new"}})
+				return h.do(t, "PUT", "/v1/"+projA+"/apps/orders", "member-a", map[string]any{"config": map[string]string{"K": "changed", "N": "new"}})
 			},
 		},
 		"update route": {
@@ -29,7 +29,7 @@ func TestStoreFailureAfterTheBackendIsUndone(t *testing.T) {
 				stub.updateRoute = func(context.Context, *picasso.Route) error { return errStoreDown }
 			},
 			request: func(h *harness) *response {
-				return h.do("PUT", "/v1/"+projA+"/apps/orders/routes/hello", "member-a", map[string]any{"memory": 256, "headers": map[string][]string{"X-New": {"1"}}})
+				return h.do(t, "PUT", "/v1/"+projA+"/apps/orders/routes/hello", "member-a", map[string]any{"memory": 256, "headers": map[string][]string{"X-New": {"1"}}})
 			},
 		},
 	}
@@ -37,7 +37,7 @@ func TestStoreFailureAfterTheBackendIsUndone(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			stub := &storeStub{}
 			h := newHarness(t, sqliteURI(t), withStore(stub))
-			h.do("POST", "/v1/"+projA+"/apps", "member-a", map[string]any{"app": map[string]any{"name": "orders", "config": map[string]string{"K": "v"}}}).expect(t, 200)
+			h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", map[string]any{"app": map[string]any{"name": "orders", "config": map[string]string{"K": "v"}}}).expect(t, 200)
 			h.createRoute(projA, "member-a", "orders", map[string]any{"path": "/hello", "image": "iron/echo", "headers": map[string][]string{"X-Old": {"1"}}})
 			before, backendWrites := h.state(t), countWrites(h)
 
@@ -65,7 +65,7 @@ func TestFailedUndoIsLoggedForReconcile(t *testing.T) {
 	h := newHarness(t, sqliteURI(t), withStore(stub))
 	h.fake.FailNext(1, http.StatusInternalServerError)
 
-	h.do("POST", "/v1/"+projA+"/apps", "member-a", map[string]any{"app": map[string]any{"name": "orders"}}).expectError(t, http.StatusBadGateway)
+	h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", map[string]any{"app": map[string]any{"name": "orders"}}).expectError(t, http.StatusBadGateway)
 
 	logs := h.logs.String()
 	for _, want := range []string{"compensation failed", "run picasso-api reconcile", "delete app row"} {

@@ -47,7 +47,7 @@ func TestConcurrentWritesKeepStoreAndBackendInAgreement(t *testing.T) {
 				r := rand.New(rand.NewPCG(uint64(c), 1))
 				for range opsPerClient {
 					method, path, body := ops[r.IntN(len(ops))](r)
-					resp, err := h.try(context.Background(), method, path, "member-a", body)
+					resp, err := h.try(context.Background(), method, path, "member-a", jsonBody(body))
 					mu.Lock()
 					if err != nil {
 						t.Errorf("%s %s: %v", method, path, err)

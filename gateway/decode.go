@@ -14,23 +14,49 @@ import (
 
 // decodeBody reads a management request's JSON body, validates it against
 // the operation's schema in the OpenAPI document and decodes it into dst.
-// The schema gives the messages (unknown field, wrong type); the second
-// decode only fills Go values from an already-valid document.
 func (s *Server) decodeBody(r *http.Request, operationID string, dst any) error {
 	if err := requireJSON(r); err != nil {
 		return err
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.cfg.MaxAPIBodyBytes))
+	raw, err := s.readBody(r)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return picasso.Errorf(picasso.ETOOLARGE, "Request body must be %d bytes or less", s.cfg.MaxAPIBodyBytes)
-		}
-		return picasso.Wrap(picasso.EINVALID, err, "Could not read the request body")
+		return err
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return picasso.Errorf(picasso.EINVALID, "Missing request body")
 	}
+	return decodeJSON(raw, operationID, dst)
+}
+
+// decodeOptionalBody is decodeBody for a body the client may leave out:
+// absent or empty (whatever its Content-Type), dst keeps its defaults.
+func (s *Server) decodeOptionalBody(r *http.Request, operationID string, dst any) error {
+	raw, err := s.readBody(r)
+	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
+		return err
+	}
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	return decodeJSON(raw, operationID, dst)
+}
+
+func (s *Server) readBody(r *http.Request) ([]byte, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.cfg.MaxAPIBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, picasso.Errorf(picasso.ETOOLARGE, "Request body must be %d bytes or less", s.cfg.MaxAPIBodyBytes)
+		}
+		return nil, picasso.Wrap(picasso.EINVALID, err, "Could not read the request body")
+	}
+	return raw, nil
+}
+
+// decodeJSON validates raw against the operation's schema and decodes it
+// into dst. The schema gives the messages (unknown field, wrong type); the
+// second decode only fills Go values from an already-valid document.
+func decodeJSON(raw []byte, operationID string, dst any) error {
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

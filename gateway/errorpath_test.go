@@ -26,7 +26,7 @@ func TestErrorsGoThroughTheStatusMap(t *testing.T) {
 	f := newWebhookFixture(h)
 	signed := f.createWebhook(f.base, map[string]any{"webhook": map[string]any{"signed": true}})
 	signedToken := strings.TrimPrefix(f.webhookPath(signed), "/webhooks/")
-	signedID, _ := signed["id"].(string)
+	signedID := signed.ID
 
 	statuses := gateway.StatusMap()
 	mapped := map[int]bool{}
@@ -78,7 +78,7 @@ func TestErrorsGoThroughTheStatusMap(t *testing.T) {
 					if a.contentType != "" {
 						headers = []string{"Content-Type", a.contentType}
 					}
-					resp := h.send(t, method, path, a.token, a.body, headers...)
+					resp := h.do(t, method, path, a.token, jsonBody(a.body), headers...)
 					if resp.Status >= 400 && !mapped[resp.Status] {
 						t.Errorf("%s %s (token %q, %s body): status %d was written around the status map: %s",
 							method, path, a.token, a.contentType, resp.Status, resp.Body)
@@ -97,7 +97,7 @@ func TestErrorsGoThroughTheStatusMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp := h.send(t, "GET", "/no/such/path", "", ""); !mapped[resp.Status] {
+	if resp := h.do(t, "GET", "/no/such/path", "", nil); !mapped[resp.Status] {
 		t.Errorf("unknown path: status %d was written around the status map", resp.Status)
 	}
 }

@@ -25,3 +25,13 @@ func StatusMap() map[picasso.Code]int { return maps.Clone(statusOf) }
 
 // Router is the API surface, for tests that walk it.
 func (s *Server) Router() *mux.Router { return s.router }
+
+// RaceEnabled tells volume tests that the race detector is on.
+const RaceEnabled = raceEnabled
+
+// The views of the API's answers, for tests to decode answers into.
+type (
+	AppView     = appView
+	RouteView   = routeView
+	WebhookView = webhookView
+)

@@ -104,7 +104,7 @@ func newHarness(t *testing.T, dbURI string, opts ...harnessOption) *harness {
 	var worker *execution.Worker
 	if deps.Calls == nil {
 		worker = execution.NewWorker(execution.WorkerConfig{
-			PollInterval: 100 * time.Millisecond,
+			PollInterval: time.Second, // the enqueuer wakes the worker; polls find retries
 			LeaseMargin:  2 * time.Second,
 			Backoff:      execution.Backoff{Base: 10 * time.Millisecond, Cap: 50 * time.Millisecond},
 			Logger:       deps.Logger,
@@ -152,18 +152,20 @@ func (r *response) JSON(t *testing.T) map[string]any {
 // ErrorMessage returns error.message of an error envelope.
 func (r *response) ErrorMessage(t *testing.T) string {
 	t.Helper()
-	e, ok := r.JSON(t)["error"].(map[string]any)
-	if !ok {
+	a := r.decode(t)
+	if a.Error == nil {
 		t.Fatalf("no error envelope: %s", r.Body)
 	}
-	msg, _ := e["message"].(string)
-	return msg
+	return a.Error.Message
 }
 
-// do sends a request; body may be nil, a string (sent as is) or a value
-// encoded as JSON. JSON bodies get Content-Type application/json.
-func (h *harness) do(method, path, token string, body any, headers ...string) *response {
-	h.t.Helper()
+// try sends one request and reads the whole answer, reporting a
+// transport error instead of failing a test, so that it may run on any
+// goroutine. body may be nil, a string or []byte (sent as is, with no
+// Content-Type of its own), a json.RawMessage (sent as is, labelled
+// application/json) or any other value (encoded as JSON and labelled so).
+// headers are name, value pairs and win over the label.
+func (h *harness) try(ctx context.Context, method, path, token string, body any, headers ...string) (*response, error) {
 	var reader io.Reader
 	contentType := ""
 	switch b := body.(type) {
@@ -172,16 +174,18 @@ func (h *harness) do(method, path, token string, body any, headers ...string) *r
 		reader = strings.NewReader(b)
 	case []byte:
 		reader = bytes.NewReader(b)
+	case json.RawMessage:
+		reader, contentType = bytes.NewReader(b), "application/json"
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			h.t.Fatal(err)
+			return nil, err
 		}
 		reader, contentType = bytes.NewReader(raw), "application/json"
 	}
-	req, err := http.NewRequest(method, h.url+path, reader)
+	req, err := http.NewRequestWithContext(ctx, method, h.url+path, reader)
 	if err != nil {
-		h.t.Fatal(err)
+		return nil, err
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -192,16 +196,42 @@ func (h *harness) do(method, path, token string, body any, headers ...string) *r
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return sendRequest(req)
+}
+
+// do is try that fails t on a transport error.
+func (h *harness) do(t testing.TB, method, path, token string, body any, headers ...string) *response {
+	t.Helper()
+	resp, err := h.try(context.Background(), method, path, token, body, headers...)
 	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp
+}
+
+// jsonBody is a request body of JSON text, labelled application/json;
+// "" is no body at all.
+func jsonBody(text string) any {
+	if text == "" {
+		return nil
+	}
+	return json.RawMessage(text)
+}
+
+// sendRequest sends req with a client of its own, so that no keep-alive
+// connection outlives the test (the fault tests check for leaks).
+func sendRequest(req *http.Request) (*response, error) {
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		h.t.Fatalf("%s %s: reading body: %v", method, path, err)
+		return nil, err
 	}
-	return &response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
 }
 
 // expect fails the test unless the response has the status.
@@ -213,16 +243,16 @@ func (r *response) expect(t *testing.T, status int) *response {
 	return r
 }
 
-func (h *harness) createApp(project, token, name string) map[string]any {
+func (h *harness) createApp(project, token, name string) *appJSON {
 	h.t.Helper()
 	body := map[string]any{"app": map[string]any{"name": name}}
-	return h.do("POST", "/v1/"+project+"/apps", token, body).expect(h.t, 200).JSON(h.t)["app"].(map[string]any)
+	return h.do(h.t, "POST", "/v1/"+project+"/apps", token, body).expect(h.t, 200).decode(h.t).app(h.t)
 }
 
-func (h *harness) createRoute(project, token, app string, route map[string]any) map[string]any {
+func (h *harness) createRoute(project, token, app string, route map[string]any) *routeJSON {
 	h.t.Helper()
 	body := map[string]any{"route": route}
-	return h.do("POST", "/v1/"+project+"/apps/"+app+"/routes", token, body).expect(h.t, 200).JSON(h.t)["route"].(map[string]any)
+	return h.do(h.t, "POST", "/v1/"+project+"/apps/"+app+"/routes", token, body).expect(h.t, 200).decode(h.t).route(h.t)
 }
 
 // syncBuffer collects log output written from several goroutines.

@@ -3,6 +3,7 @@ package gateway
 import (
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/picasso-faas/picasso"
@@ -26,17 +27,45 @@ var callerOnly = []string{
 	"X-Domain-Id", "X-Domain-Name", "X-Roles", "X-Service-Catalog", "X-Is-Admin-Project",
 }
 
+// gatewaySet are the headers Picasso itself sets on a forwarded request:
+// the execution core's call headers too, so that a client cannot pose as
+// a queued call's attempt (the local runtime's CALL_ID and CALL_ATTEMPT).
+var gatewaySet = []string{picasso.RequestIDHeader, "X-Forwarded-For",
+	picasso.HeaderCallID, picasso.HeaderCallAttempt, picasso.HeaderCallStatus}
+
+// reserved holds the normalized names (see normalizedName) of callerOnly
+// and gatewaySet. IronFunctions and the local runtime turn every header
+// into a variable HEADER_<upper case name, '-' as '_'>, so "X_Roles" or
+// "x-ROLES" reach a function exactly like "X-Roles": a client's header is
+// dropped whenever its normalized name is reserved, whatever its spelling.
+var reserved = func() map[string]bool {
+	m := make(map[string]bool, len(callerOnly)+len(gatewaySet))
+	for _, name := range append(append([]string(nil), callerOnly...), gatewaySet...) {
+		m[normalizedName(name)] = true
+	}
+	return m
+}()
+
+// normalizedName folds the spellings a function cannot tell apart.
+func normalizedName(name string) string {
+	return strings.ReplaceAll(strings.ToUpper(name), "-", "_")
+}
+
 // forwardHeaders is the header a function receives: the caller's, minus
-// hop-by-hop headers and credentials, plus the verified identity (private
-// calls), the caller's token when the route asks for it (private calls
-// only: a public call's token was never verified), the request id and
-// X-Forwarded-For.
+// hop-by-hop headers and every spelling of the credentials and of the
+// headers Picasso sets, plus the verified identity (private calls), the
+// caller's token when the route asks for it (private calls only: a public
+// call's token was never verified), the request id and X-Forwarded-For
+// (the caller's canonical X-Forwarded-For is kept and extended).
 func forwardHeaders(r *http.Request, id *picasso.Identity, route *picasso.Route) http.Header {
 	token := r.Header.Get("X-Auth-Token")
+	prior := r.Header.Values("X-Forwarded-For")
 	h := r.Header.Clone()
 	removeHopByHop(h)
-	for _, name := range callerOnly {
-		delete(h, name) // the names are canonical: no need for Del's work
+	for name := range h {
+		if reserved[normalizedName(name)] {
+			delete(h, name)
+		}
 	}
 	if id != nil {
 		h.Set("X-Project-Id", id.ProjectID)
@@ -48,7 +77,7 @@ func forwardHeaders(r *http.Request, id *picasso.Identity, route *picasso.Route)
 	}
 	h.Set(picasso.RequestIDHeader, picasso.RequestIDFrom(r.Context()))
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		if prior := h.Values("X-Forwarded-For"); len(prior) > 0 {
+		if len(prior) > 0 {
 			ip = strings.Join(prior, ", ") + ", " + ip
 		}
 		h.Set("X-Forwarded-For", ip)
@@ -56,12 +85,33 @@ func forwardHeaders(r *http.Request, id *picasso.Identity, route *picasso.Route)
 	return h
 }
 
-// copyHeaders copies a function's response header, minus hop-by-hop ones.
+// copyHeaders copies a function's response header, minus hop-by-hop ones
+// and minus those the gateway has already set (the request id): a route
+// cannot make its answer pass for another request's.
 func copyHeaders(dst, src http.Header) {
+	connection := src.Values("Connection")
 	for name, values := range src {
+		if _, set := dst[name]; set || isHopByHop(name, connection) {
+			continue
+		}
 		dst[name] = values
 	}
-	removeHopByHop(dst)
+}
+
+// isHopByHop reports whether name is a hop-by-hop header or one that the
+// message's Connection header lists.
+func isHopByHop(name string, connection []string) bool {
+	if slices.Contains(hopByHop, name) {
+		return true
+	}
+	for _, v := range connection {
+		for listed := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(listed), name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func removeHopByHop(h http.Header) {

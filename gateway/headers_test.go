@@ -1,6 +1,27 @@
 package gateway
 
-import "testing"
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/picasso-faas/picasso"
+)
+
+// TestClientCannotPoseAsAQueuedCall: the execution core's call headers,
+// in any spelling, never come from the client.
+func TestClientCannotPoseAsAQueuedCall(t *testing.T) {
+	r := httptest.NewRequest("POST", "/r/p/a/f", nil)
+	for _, name := range []string{"X-Picasso-Call-Attempt", "x_picasso_call_id", "X_PICASSO_CALL_STATUS"} {
+		r.Header[name] = []string{"forged"}
+	}
+	h := forwardHeaders(r, nil, &picasso.Route{})
+	for name := range h {
+		if strings.HasPrefix(normalizedName(name), "X_PICASSO_CALL_") {
+			t.Errorf("forwarded %s: %q", name, h[name])
+		}
+	}
+}
 
 func TestCleanQuery(t *testing.T) {
 	for raw, want := range map[string]string{

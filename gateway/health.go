@@ -97,9 +97,3 @@ func (s *Server) handleNotFound() http.Handler {
 		return picasso.Errorf(picasso.ENOTFOUND, "Resource not found")
 	})
 }
-
-func (s *Server) handleMethodNotAllowed() http.Handler {
-	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return picasso.Errorf(picasso.EBADMETHOD, "Method %s is not allowed on this resource", r.Method)
-	})
-}

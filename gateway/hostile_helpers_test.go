@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"mime"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -18,58 +16,7 @@ import (
 )
 
 // Helpers of the hostile-input, isolation, fault and concurrency tests.
-// Unlike harness.do they report to the test they are given and never
-// call Fatal from a goroutine other than that test's.
-
-// try sends one request and reads the whole answer. body is sent as is;
-// a non-empty body is labelled application/json unless headers say
-// otherwise.
-func (h *harness) try(ctx context.Context, method, path, token, body string, headers ...string) (*response, error) {
-	var reader io.Reader
-	if body != "" {
-		reader = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, h.url+path, reader)
-	if err != nil {
-		return nil, err
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("X-Auth-Token", token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	return sendRequest(req)
-}
-
-// sendRequest sends req with a client of its own, so that no keep-alive
-// connection outlives the test (the fault tests check for leaks).
-func sendRequest(req *http.Request) (*response, error) {
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	return &response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
-}
-
-// send is try that fails t on a transport error.
-func (h *harness) send(t testing.TB, method, path, token, body string, headers ...string) *response {
-	t.Helper()
-	resp, err := h.try(context.Background(), method, path, token, body, headers...)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return resp
-}
+// They report to the test they are given, so they may run in subtests.
 
 // jsonError reports why r is not a JSON error envelope with a message,
 // or "" when it is one.

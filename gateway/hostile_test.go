@@ -23,7 +23,7 @@ import (
 func hostileFixture(h *harness) string {
 	app := h.createApp(projA, "member-a", "svc")
 	h.createRoute(projA, "member-a", "svc", map[string]any{"path": "/ok", "image": "iron/echo", "is_public": true})
-	return "/r/" + app["backend_name"].(string) + "/ok"
+	return "/r/" + app.BackendName + "/ok"
 }
 
 // Bodies every JSON endpoint must refuse with a 4xx JSON error.
@@ -80,7 +80,7 @@ func TestMalformedBodiesAreRefused(t *testing.T) {
 		for name, body := range malformedBodies {
 			t.Run(name, func(t *testing.T) {
 				for _, e := range jsonEndpoints {
-					h.send(t, e.method, e.path, "member-a", body).expectClientError(t)
+					h.do(t, e.method, e.path, "member-a", jsonBody(body)).expectClientError(t)
 				}
 			})
 		}
@@ -187,7 +187,7 @@ func TestOversizeBodiesGet413(t *testing.T) {
 		}
 	})
 	t.Run("call, just under the limit", func(t *testing.T) {
-		h.send(t, "POST", public, "", strings.Repeat("y", maxBody-1)).expect(t, http.StatusOK)
+		h.do(t, "POST", public, "", jsonBody(strings.Repeat("y", maxBody-1))).expect(t, http.StatusOK)
 	})
 	if after := h.state(t); after != before {
 		t.Errorf("oversize bodies changed the state")
@@ -212,23 +212,23 @@ func TestSQLInjectionIsInert(t *testing.T) {
 		esc := url.PathEscape
 		for _, s := range injections {
 			// In names and paths they are invalid or unknown.
-			h.send(t, "POST", "/v1/"+projA+"/apps", "member-a", `{"app":{"name":"`+jsonEscape(s)+`"}}`).expectError(t, 400)
-			h.send(t, "POST", "/v1/"+projA+"/apps/svc/routes", "member-a", `{"route":{"path":"/`+jsonEscape(s)+`","image":"i"}}`).expectError(t, 400)
-			h.send(t, "GET", "/v1/"+projA+"/apps/"+esc(s), "member-a", "").expectError(t, 404)
-			h.send(t, "PUT", "/v1/"+projA+"/apps/"+esc(s), "member-a", `{"description":"d"}`).expectError(t, 404)
-			h.send(t, "DELETE", "/v1/"+projA+"/apps/"+esc(s), "member-a", "").expectError(t, 404)
-			h.send(t, "GET", "/v1/"+projA+"/apps/"+esc(s)+"/routes", "member-a", "").expectError(t, 404)
-			h.send(t, "GET", "/v1/"+projA+"/apps/svc/routes/"+esc(s), "member-a", "").expectError(t, 404)
-			h.send(t, "DELETE", "/v1/"+projA+"/apps/svc/routes/"+esc(s), "member-a", "").expectError(t, 404)
-			h.send(t, "GET", "/v1/"+esc(s)+"/apps", "member-a", "").expectError(t, 400)
-			h.send(t, "POST", "/r/"+projA+"/"+esc(s)+"/ok", "member-a", "x").expectError(t, 404)
-			h.send(t, "POST", "/r/"+esc(s)+"/ok", "", "x").expectError(t, 404)
-			h.send(t, "POST", public+"/"+esc(s), "", "x").expectError(t, 404)
-			h.send(t, "GET", "/v1/"+projA+"/apps?limit="+url.QueryEscape(s), "member-a", "").expectError(t, 400)
+			h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", jsonBody(`{"app":{"name":"`+jsonEscape(s)+`"}}`)).expectError(t, 400)
+			h.do(t, "POST", "/v1/"+projA+"/apps/svc/routes", "member-a", jsonBody(`{"route":{"path":"/`+jsonEscape(s)+`","image":"i"}}`)).expectError(t, 400)
+			h.do(t, "GET", "/v1/"+projA+"/apps/"+esc(s), "member-a", nil).expectError(t, 404)
+			h.do(t, "PUT", "/v1/"+projA+"/apps/"+esc(s), "member-a", jsonBody(`{"description":"d"}`)).expectError(t, 404)
+			h.do(t, "DELETE", "/v1/"+projA+"/apps/"+esc(s), "member-a", nil).expectError(t, 404)
+			h.do(t, "GET", "/v1/"+projA+"/apps/"+esc(s)+"/routes", "member-a", nil).expectError(t, 404)
+			h.do(t, "GET", "/v1/"+projA+"/apps/svc/routes/"+esc(s), "member-a", nil).expectError(t, 404)
+			h.do(t, "DELETE", "/v1/"+projA+"/apps/svc/routes/"+esc(s), "member-a", nil).expectError(t, 404)
+			h.do(t, "GET", "/v1/"+esc(s)+"/apps", "member-a", nil).expectError(t, 400)
+			h.do(t, "POST", "/r/"+projA+"/"+esc(s)+"/ok", "member-a", jsonBody("x")).expectError(t, 404)
+			h.do(t, "POST", "/r/"+esc(s)+"/ok", "", jsonBody("x")).expectError(t, 404)
+			h.do(t, "POST", public+"/"+esc(s), "", jsonBody("x")).expectError(t, 404)
+			h.do(t, "GET", "/v1/"+projA+"/apps?limit="+url.QueryEscape(s), "member-a", nil).expectError(t, 400)
 			// A marker is a value to compare, never SQL: A's list is A's.
-			list := h.send(t, "GET", "/v1/"+projA+"/apps?marker="+url.QueryEscape(s), "member-a", "").expect(t, 200).JSON(t)
-			for _, a := range list["apps"].([]any) {
-				if p := a.(map[string]any)["project_id"]; p != projA {
+			list := h.do(t, "GET", "/v1/"+projA+"/apps?marker="+url.QueryEscape(s), "member-a", nil).expect(t, 200).decode(t)
+			for _, a := range list.Apps {
+				if p := a.ProjectID; p != projA {
 					t.Errorf("marker %q listed an app of project %v", s, p)
 				}
 			}
@@ -238,16 +238,16 @@ func TestSQLInjectionIsInert(t *testing.T) {
 		}
 		// In free-text fields they are data, kept byte for byte.
 		for i, s := range injections {
-			h.send(t, "PUT", "/v1/"+projA+"/apps/svc", "member-a", `{"description":"`+jsonEscape(s)+`","config":{"K`+string(rune('a'+i))+`":"`+jsonEscape(s)+`"}}`).expect(t, 200)
-			got := h.send(t, "GET", "/v1/"+projA+"/apps/svc", "member-a", "").expect(t, 200).JSON(t)["app"].(map[string]any)
-			if got["description"] != s || got["config"].(map[string]any)["K"+string(rune('a'+i))] != s {
+			h.do(t, "PUT", "/v1/"+projA+"/apps/svc", "member-a", jsonBody(`{"description":"`+jsonEscape(s)+`","config":{"K`+string(rune('a'+i))+`":"`+jsonEscape(s)+`"}}`)).expect(t, 200)
+			got := h.do(t, "GET", "/v1/"+projA+"/apps/svc", "member-a", nil).expect(t, 200).decode(t).app(t)
+			if got.Description != s || got.Config["K"+string(rune('a'+i))] != s {
 				t.Errorf("stored %q as %v", s, got)
 			}
 			image := strings.ReplaceAll(s, " ", "/**/")
-			h.send(t, "PUT", "/v1/"+projA+"/apps/svc/routes/ok", "member-a", `{"image":"`+jsonEscape(image)+`"}`).expect(t, 200)
-			rt := h.send(t, "GET", "/v1/"+projA+"/apps/svc/routes/ok", "member-a", "").expect(t, 200).JSON(t)["route"].(map[string]any)
-			if rt["image"] != image {
-				t.Errorf("stored image %q as %v", image, rt["image"])
+			h.do(t, "PUT", "/v1/"+projA+"/apps/svc/routes/ok", "member-a", jsonBody(`{"image":"`+jsonEscape(image)+`"}`)).expect(t, 200)
+			rt := h.do(t, "GET", "/v1/"+projA+"/apps/svc/routes/ok", "member-a", nil).expect(t, 200).decode(t).route(t)
+			if rt.Image != image {
+				t.Errorf("stored image %q as %v", image, rt.Image)
 			}
 		}
 		apps, err := h.db.ListAllApps(context.Background(), picasso.Page{Limit: 10})
@@ -376,7 +376,7 @@ func TestHostileURLsAndHeaders(t *testing.T) {
 		if after := h.state(t); after != before {
 			t.Errorf("hostile URLs changed the state")
 		}
-		h.send(t, "GET", app+"svc", "member-a", "").expect(t, 200)
+		h.do(t, "GET", app+"svc", "member-a", nil).expect(t, 200)
 	})
 }
 

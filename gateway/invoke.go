@@ -91,9 +91,12 @@ var errTooManyCalls = picasso.Errorf(picasso.EUNAVAILABLE, "Too many concurrent 
 func (s *Server) call(w http.ResponseWriter, r *http.Request, entry resolvedRoute, id *picasso.Identity, envelope bool) error {
 	start := time.Now()
 	var err error
-	if entry.route.Type == picasso.RouteAsync {
+	switch {
+	case entry.route.Type == picasso.RouteAsync:
 		err = s.enqueue(w, r, entry, id)
-	} else {
+	case entry.route.RecordSync && s.records != nil:
+		err = s.forwardRecorded(w, r, entry, id, envelope)
+	default:
 		err = s.forward(w, r, entry, id, envelope)
 	}
 	s.metrics.observeCall(err, time.Since(start))
@@ -118,8 +121,11 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedR
 	if r.ContentLength > s.cfg.MaxBodyBytes {
 		return s.errTooLarge()
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), entry.route.TimeoutDuration()+s.cfg.InvokeTimeoutMargin)
+	deadline := time.Now().Add(entry.route.TimeoutDuration() + s.cfg.InvokeTimeoutMargin)
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
+	// The body, too, must arrive within the call's deadline (bodyguard.go).
+	http.NewResponseController(w).SetReadDeadline(deadline)
 
 	res, err := s.backend.Invoke(ctx, &picasso.Call{
 		App:       entry.app,
@@ -160,20 +166,6 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedR
 		s.logger.WarnContext(r.Context(), "function response cut short", "error", err)
 		panic(http.ErrAbortHandler)
 	}
-	return nil
-}
-
-// writeEnvelope answers the old client's form: the function's output as a
-// string under "result".
-func (s *Server) writeEnvelope(ctx context.Context, w http.ResponseWriter, res *picasso.CallResult) error {
-	out, err := io.ReadAll(io.LimitReader(res.Body, s.cfg.MaxBodyBytes+1))
-	if err != nil {
-		return s.callError(ctx, picasso.Wrap(picasso.EBADGATEWAY, err, "Function response was cut short"))
-	}
-	if int64(len(out)) > s.cfg.MaxBodyBytes {
-		return picasso.Errorf(picasso.EBADGATEWAY, "Function response is larger than %d bytes", s.cfg.MaxBodyBytes)
-	}
-	writeJSON(w, res.Status, map[string]string{"result": string(out), "message": "App route successfully executed"})
 	return nil
 }
 

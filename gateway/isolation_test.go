@@ -37,12 +37,12 @@ type isolation struct {
 func newIsolation(t *testing.T, h *harness, a, b tenant, unscoped string) *isolation {
 	t.Helper()
 	iso := &isolation{h: h, a: a, b: b, unscoped: unscoped}
-	iso.alpha = h.createApp(a.project, a.member, "alpha")["backend_name"].(string)
+	iso.alpha = h.createApp(a.project, a.member, "alpha").BackendName
 	h.createRoute(a.project, a.member, "alpha", map[string]any{"path": "/pub", "image": "iron/echo", "is_public": true})
 	h.createRoute(a.project, a.member, "alpha", map[string]any{"path": "/priv/x", "image": "iron/echo"})
-	iso.beta = h.createApp(b.project, b.member, "beta")["backend_name"].(string)
+	iso.beta = h.createApp(b.project, b.member, "beta").BackendName
 	h.createRoute(b.project, b.member, "beta", map[string]any{"path": "/pub", "image": "iron/echo", "is_public": true})
-	upper := h.createApp(b.project, b.member, "ALPHA")["backend_name"].(string)
+	upper := h.createApp(b.project, b.member, "ALPHA").BackendName
 	h.createRoute(b.project, b.member, "ALPHA", map[string]any{"path": "/pub", "image": "iron/echo", "is_public": true})
 	if upper == iso.alpha {
 		t.Fatalf("apps alpha of A and ALPHA of B share backend app %s", upper)
@@ -105,7 +105,7 @@ func projectRequests(project, app, route string) []attempt {
 func (iso *isolation) expectNoEffect(t *testing.T, token string, req attempt, status int) {
 	t.Helper()
 	before, calls := iso.h.state(t), len(iso.h.fake.Calls())
-	resp := iso.h.send(t, req.method, req.path, token, req.body)
+	resp := iso.h.do(t, req.method, req.path, token, jsonBody(req.body))
 	if req.method == http.MethodHead {
 		// A HEAD answer has no body to check.
 		if resp.Status != status {
@@ -167,7 +167,7 @@ func (iso *isolation) run(t *testing.T) {
 			iso.expectNoEffect(t, iso.b.member, attempt{"POST", path, "x"}, http.StatusNotFound)
 		}
 		// The control: B's own route answers on the same URL form.
-		iso.h.send(t, "POST", "/r/"+iso.b.project+"/beta/pub", iso.b.member, "x").expect(t, http.StatusOK)
+		iso.h.do(t, "POST", "/r/"+iso.b.project+"/beta/pub", iso.b.member, jsonBody("x")).expect(t, http.StatusOK)
 	})
 
 	t.Run("names differing by case or Unicode form", func(t *testing.T) {
@@ -202,7 +202,7 @@ func (iso *isolation) run(t *testing.T) {
 		}
 		// B's "ALPHA" is B's alone: A's member cannot see it, and A's
 		// "alpha" still runs A's function.
-		iso.h.send(t, "POST", "/r/"+iso.a.project+"/alpha/pub", iso.a.member, "x").expect(t, http.StatusOK)
+		iso.h.do(t, "POST", "/r/"+iso.a.project+"/alpha/pub", iso.a.member, jsonBody("x")).expect(t, http.StatusOK)
 		if calls := iso.h.fake.Calls(); calls[len(calls)-1].App != iso.alpha {
 			t.Errorf("A's URL ran %s, want A's app %s", calls[len(calls)-1].App, iso.alpha)
 		}
@@ -235,8 +235,8 @@ func TestTenantIsolationKeystone(t *testing.T) {
 	t.Run("revoked token", func(t *testing.T) {
 		token := memberA.Token(t)
 		env.Revoke(t, token)
-		h.send(t, "GET", "/v1/"+a.project+"/apps/alpha", token, "").expectError(t, http.StatusUnauthorized)
-		h.send(t, "POST", "/r/"+a.project+"/alpha/priv/x", token, "x").expectError(t, http.StatusUnauthorized)
+		h.do(t, "GET", "/v1/"+a.project+"/apps/alpha", token, nil).expectError(t, http.StatusUnauthorized)
+		h.do(t, "POST", "/r/"+a.project+"/alpha/priv/x", token, jsonBody("x")).expectError(t, http.StatusUnauthorized)
 	})
 }
 

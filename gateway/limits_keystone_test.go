@@ -40,22 +40,22 @@ func TestKeystoneLimitsEnforced(t *testing.T) {
 	plainToken := env.NewUser(t, plain, "member").Token(t)
 
 	h.createApp(limited.ID, limitedToken, "one")
-	resp := h.do("POST", "/v1/"+limited.ID+"/apps", limitedToken, map[string]any{"app": map[string]any{"name": "two"}}).expect(t, 403)
+	resp := h.do(t, "POST", "/v1/"+limited.ID+"/apps", limitedToken, map[string]any{"app": map[string]any{"name": "two"}}).expect(t, 403)
 	if msg := resp.ErrorMessage(t); msg != "Quota exceeded for function_apps: requested 1, but already used 1 of 1" {
 		t.Errorf("message %q", msg)
 	}
 	h.createApp(plain.ID, plainToken, "one")
 	h.createApp(plain.ID, plainToken, "two")
-	h.do("POST", "/v1/"+plain.ID+"/apps", plainToken, map[string]any{"app": map[string]any{"name": "three"}}).expect(t, 403)
+	h.do(t, "POST", "/v1/"+plain.ID+"/apps", plainToken, map[string]any{"app": map[string]any{"name": "three"}}).expect(t, 403)
 
 	// The registered concurrency of 0 stops the plain project's calls;
 	// the limited project's own 5 lets its calls through.
 	h.createRoute(limited.ID, limitedToken, "one", map[string]any{"path": "/echo", "image": "iron/echo"})
 	h.createRoute(plain.ID, plainToken, "one", map[string]any{"path": "/echo", "image": "iron/echo"})
-	h.do("POST", "/r/"+limited.ID+"/one/echo", limitedToken, "hi").expect(t, 200)
-	h.do("POST", "/r/"+plain.ID+"/one/echo", plainToken, "hi").expect(t, 429)
+	h.do(t, "POST", "/r/"+limited.ID+"/one/echo", limitedToken, "hi").expect(t, 200)
+	h.do(t, "POST", "/r/"+plain.ID+"/one/echo", plainToken, "hi").expect(t, 429)
 
-	view := h.do("GET", "/v1/"+limited.ID+"/limits", limitedToken, nil).expect(t, 200).JSON(t)["limits"].(map[string]any)
+	view := h.do(t, "GET", "/v1/"+limited.ID+"/limits", limitedToken, nil).expect(t, 200).JSON(t)["limits"].(map[string]any)
 	if got := compactJSON(t, view["function_apps"]); got != `{"limit":1,"used":1}` {
 		t.Errorf("function_apps of the limited project: %s", got)
 	}

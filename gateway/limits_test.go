@@ -49,7 +49,7 @@ func TestCountLimitsRefuseCreates(t *testing.T) {
 	}))
 	h.createApp(projA, "member-a", "first")
 
-	resp := h.do("POST", "/v1/"+projA+"/apps", "member-a", map[string]any{"app": map[string]any{"name": "second"}}).expect(t, 403)
+	resp := h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", map[string]any{"app": map[string]any{"name": "second"}}).expect(t, 403)
 	if msg := resp.ErrorMessage(t); msg != "Quota exceeded for function_apps: requested 1, but already used 1 of 1" {
 		t.Errorf("message %q", msg)
 	}
@@ -57,17 +57,17 @@ func TestCountLimitsRefuseCreates(t *testing.T) {
 	if q["resource"] != "function_apps" || q["limit"] != 1.0 || q["used"] != 1.0 || q["requested"] != 1.0 {
 		t.Errorf("quota %v", q)
 	}
-	h.do("GET", "/v1/"+projA+"/apps/second", "member-a", nil).expect(t, 404)
+	h.do(t, "GET", "/v1/"+projA+"/apps/second", "member-a", nil).expect(t, 404)
 	h.createApp(projB, "member-b", "first") // B has its own count
 
 	route := func(path string) map[string]any { return map[string]any{"path": path, "image": "iron/echo"} }
 	h.createRoute(projA, "member-a", "first", route("/one"))
 	h.createRoute(projA, "member-a", "first", route("/two"))
-	resp = h.do("POST", "/v1/"+projA+"/apps/first/routes", "member-a", map[string]any{"route": route("/three")}).expect(t, 403)
+	resp = h.do(t, "POST", "/v1/"+projA+"/apps/first/routes", "member-a", map[string]any{"route": route("/three")}).expect(t, 403)
 	if msg := resp.ErrorMessage(t); msg != "Quota exceeded for function_routes: requested 1, but already used 2 of 2" {
 		t.Errorf("message %q", msg)
 	}
-	h.do("DELETE", "/v1/"+projA+"/apps/first/routes/one", "member-a", nil).expect(t, 200)
+	h.do(t, "DELETE", "/v1/"+projA+"/apps/first/routes/one", "member-a", nil).expect(t, 200)
 	h.createRoute(projA, "member-a", "first", route("/three")) // a delete frees a slot
 
 	wantRefusals(t, h, map[string]int{"function_apps": 1, "function_routes": 1})
@@ -76,7 +76,7 @@ func TestCountLimitsRefuseCreates(t *testing.T) {
 // wantRefusals reads the refusal counter from /metrics.
 func wantRefusals(t *testing.T, h *harness, want map[string]int) {
 	t.Helper()
-	metrics := string(h.do("GET", "/metrics", "", nil).expect(t, 200).Body)
+	metrics := string(h.do(t, "GET", "/metrics", "", nil).expect(t, 200).Body)
 	for resource, n := range want {
 		line := fmt.Sprintf("picasso_quota_refusals_total{resource=%q} %d\n", resource, n)
 		if !strings.Contains(metrics, line) {
@@ -94,7 +94,7 @@ func TestConcurrentCreatesThroughTheAPI(t *testing.T) {
 		for i := range attempts {
 			wg.Go(func() {
 				body := map[string]any{"app": map[string]any{"name": fmt.Sprintf("app-%d", i)}}
-				statuses <- h.do("POST", "/v1/"+projA+"/apps", "member-a", body).Status
+				statuses <- h.do(t, "POST", "/v1/"+projA+"/apps", "member-a", body).Status
 			})
 		}
 		wg.Wait()
@@ -116,7 +116,7 @@ func TestLimitsView(t *testing.T) {
 	h.createApp(projA, "member-a", "web")
 	h.createRoute(projA, "member-a", "web", map[string]any{"path": "/a", "image": "iron/echo"})
 
-	resp := h.do("GET", "/v1/"+projA+"/limits", "reader-a", nil).expect(t, 200)
+	resp := h.do(t, "GET", "/v1/"+projA+"/limits", "reader-a", nil).expect(t, 200)
 	limits := resp.JSON(t)["limits"].(map[string]any)
 	if len(limits) != len(picasso.Resources) {
 		t.Errorf("%d resources, want %d: %s", len(limits), len(picasso.Resources), resp.Body)
@@ -132,9 +132,9 @@ func TestLimitsView(t *testing.T) {
 			t.Errorf("%s: %s, want %s", resource, got, want)
 		}
 	}
-	h.do("GET", "/v1/"+projA+"/limits", "member-b", nil).expect(t, 403)
-	h.do("GET", "/v1/"+projA+"/limits", "", nil).expect(t, 401)
-	if got := compactJSON(t, h.do("GET", "/v1/"+projB+"/limits", "reader-b", nil).expect(t, 200).JSON(t)["limits"].(map[string]any)["function_apps"]); got != `{"limit":20,"used":0}` {
+	h.do(t, "GET", "/v1/"+projA+"/limits", "member-b", nil).expect(t, 403)
+	h.do(t, "GET", "/v1/"+projA+"/limits", "", nil).expect(t, 401)
+	if got := compactJSON(t, h.do(t, "GET", "/v1/"+projB+"/limits", "reader-b", nil).expect(t, 200).JSON(t)["limits"].(map[string]any)["function_apps"]); got != `{"limit":20,"used":0}` {
 		t.Errorf("B's function_apps: %s", got)
 	}
 }
@@ -178,9 +178,9 @@ func TestProjectAtItsConcurrencyLimitLeavesOthersAlone(t *testing.T) {
 	waitInFlight(t, h, projA, "reader-a", aLimit)
 
 	for range 5 {
-		h.do("POST", "/r/"+projB+"/fast/echo", "member-b", "hi").expect(t, 200)
+		h.do(t, "POST", "/r/"+projB+"/fast/echo", "member-b", "hi").expect(t, 200)
 	}
-	resp := h.do("POST", "/r/"+projA+"/slow/hang", "member-a", "x").expect(t, 429)
+	resp := h.do(t, "POST", "/r/"+projA+"/slow/hang", "member-a", "x").expect(t, 429)
 	if q := quotaOf(t, resp); q["resource"] != "function_concurrency" || q["limit"] != float64(aLimit) {
 		t.Errorf("quota %v", q)
 	}
@@ -196,13 +196,13 @@ func TestRateLimitAnswers429(t *testing.T) {
 	h := newHarness(t, sqliteURI(t), withGate(limits, quota.GateOptions{Limits: limits, Now: func() time.Time { return stopped }}))
 	app := h.createApp(projA, "member-a", "f")
 	h.createRoute(projA, "member-a", "f", map[string]any{"path": "/ok", "image": "iron/echo", "is_public": true})
-	public := "/r/" + app["backend_name"].(string) + "/ok"
+	public := "/r/" + app.BackendName + "/ok"
 
 	// The bucket holds one call; the next are refused, whichever URL they
 	// come through, and told to come back when the next token is due.
-	h.do("POST", public, "", "x").expect(t, 200)
+	h.do(t, "POST", public, "", "x").expect(t, 200)
 	for _, path := range []string{public, "/r/" + projA + "/f/ok", "/v1/r/" + projA + "/f/ok"} {
-		resp := h.do("POST", path, "member-a", "x").expect(t, 429)
+		resp := h.do(t, "POST", path, "member-a", "x").expect(t, 429)
 		if got := resp.Header.Get("Retry-After"); got != "1" {
 			t.Errorf("%s: Retry-After %q, want 1", path, got)
 		}
@@ -219,7 +219,7 @@ func waitInFlight(t *testing.T, h *harness, project, token string, n float64) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		limits := h.do("GET", "/v1/"+project+"/limits", token, nil).expect(t, 200).JSON(t)["limits"].(map[string]any)
+		limits := h.do(t, "GET", "/v1/"+project+"/limits", token, nil).expect(t, 200).JSON(t)["limits"].(map[string]any)
 		if used := limits["function_concurrency"].(map[string]any)["used"]; used == n {
 			return
 		} else if time.Now().After(deadline) {

@@ -45,36 +45,36 @@ func TestLocalRuntimeRefusesLoaderConfigWith400(t *testing.T) {
 	h := newHarness(t, sqliteURI(t), withLocalRuntime(t, map[string]string{"hello": "echo hello"}))
 	apps := "/v1/" + projA + "/apps"
 
-	r := h.do("POST", apps, "member-a", map[string]any{"app": map[string]any{"name": "evil", "config": map[string]string{"BASH_ENV": "/tmp/x"}}})
+	r := h.do(t, "POST", apps, "member-a", map[string]any{"app": map[string]any{"name": "evil", "config": map[string]string{"BASH_ENV": "/tmp/x"}}})
 	r.expect(t, 400)
 	if msg := r.ErrorMessage(t); !strings.Contains(msg, "BASH_ENV") {
 		t.Errorf("message %q does not name the key", msg)
 	}
-	h.do("GET", apps+"/evil", "member-a", nil).expect(t, 404)
+	h.do(t, "GET", apps+"/evil", "member-a", nil).expect(t, 404)
 
 	h.createApp(projA, "member-a", "demo")
 	routes := apps + "/demo/routes"
-	r = h.do("POST", routes, "member-a", map[string]any{"route": map[string]any{"path": "/py", "image": "hello", "config": map[string]string{"PYTHONWARNINGS": "ignore::antigravity.x"}}})
+	r = h.do(t, "POST", routes, "member-a", map[string]any{"route": map[string]any{"path": "/py", "image": "hello", "config": map[string]string{"PYTHONWARNINGS": "ignore::antigravity.x"}}})
 	r.expect(t, 400)
 	if msg := r.ErrorMessage(t); !strings.Contains(msg, "PYTHONWARNINGS") {
 		t.Errorf("message %q does not name the key", msg)
 	}
-	h.do("GET", routes+"/py", "member-a", nil).expect(t, 404)
+	h.do(t, "GET", routes+"/py", "member-a", nil).expect(t, 404)
 
 	h.createRoute(projA, "member-a", "demo", map[string]any{"path": "/hello", "image": "hello", "config": map[string]string{"GREETING": "hi"}})
-	r = h.do("PUT", routes+"/hello", "member-a", map[string]any{"config": map[string]string{"ld-preload": "/tmp/evil.so"}})
+	r = h.do(t, "PUT", routes+"/hello", "member-a", map[string]any{"config": map[string]string{"ld-preload": "/tmp/evil.so"}})
 	r.expect(t, 400)
 	if msg := r.ErrorMessage(t); !strings.Contains(msg, "ld-preload") || !strings.Contains(msg, "LD_PRELOAD") {
 		t.Errorf("message %q does not name the key", msg)
 	}
-	r = h.do("PUT", apps+"/demo", "member-a", map[string]any{"config": map[string]string{"LD_PRELOAD": "/tmp/evil.so"}})
+	r = h.do(t, "PUT", apps+"/demo", "member-a", map[string]any{"config": map[string]string{"LD_PRELOAD": "/tmp/evil.so"}})
 	r.expect(t, 400)
 
-	route := h.do("GET", routes+"/hello", "member-a", nil).expect(t, 200).JSON(t)["route"].(map[string]any)
+	route := h.do(t, "GET", routes+"/hello", "member-a", nil).expect(t, 200).JSON(t)["route"].(map[string]any)
 	if config := route["config"].(map[string]any); len(config) != 1 || config["GREETING"] != "hi" {
 		t.Errorf("the refused update changed the route's config: %v", config)
 	}
-	app := h.do("GET", apps+"/demo", "member-a", nil).expect(t, 200).JSON(t)["app"].(map[string]any)
+	app := h.do(t, "GET", apps+"/demo", "member-a", nil).expect(t, 200).JSON(t)["app"].(map[string]any)
 	if config, _ := app["config"].(map[string]any); len(config) != 0 {
 		t.Errorf("the refused update changed the app's config: %v", config)
 	}
@@ -93,14 +93,14 @@ func TestLocalRuntimeContainsForkBombAndMemoryHogPerCall(t *testing.T) {
 	call := "/r/" + projA + "/demo"
 
 	for _, path := range []string{"/bomb", "/hog"} {
-		r := h.do("POST", call+path, "member-a", "")
+		r := h.do(t, "POST", call+path, "member-a", "")
 		if r.Status < 500 || r.Status > 599 {
 			t.Errorf("%s: status %d, want a 5xx: %s", path, r.Status, r.Body)
 		}
 		if msg := r.ErrorMessage(t); msg == "" {
 			t.Errorf("%s: no error message: %s", path, r.Body)
 		}
-		if r := h.do("POST", call+"/hello", "member-a", "").expect(t, 200); string(r.Body) != "hello\n" {
+		if r := h.do(t, "POST", call+"/hello", "member-a", "").expect(t, 200); string(r.Body) != "hello\n" {
 			t.Errorf("the call after %s answered %q", path, r.Body)
 		}
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -47,8 +48,21 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
+// observeRequest records a request. The method label is one of the
+// standard methods or "other": a client chooses the method, and a label
+// taken from it verbatim would let anyone add series without bound.
 func (m *metrics) observeRequest(route, method string, status int, elapsed time.Duration) {
+	if !standardMethods[method] {
+		method = "other"
+	}
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Observe(elapsed.Seconds())
+}
+
+// standardMethods are the methods of RFC 9110 and PATCH.
+var standardMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodConnect: true,
+	http.MethodOptions: true, http.MethodTrace: true,
 }
 
 // callOutcome classifies a function call for the calls histogram.

@@ -30,7 +30,7 @@ func TestSignedWebhookReplayedToAnotherReplicaIsRefused(t *testing.T) {
 		two := secondReplica(t, one, uri)
 		f := newWebhookFixture(one)
 		created := f.createWebhook(f.base, map[string]any{"webhook": map[string]any{"signed": true}})
-		path, secret := f.webhookPath(created), created["secret"].(string)
+		path, secret := f.webhookPath(created), created.Secret
 		body, now := `{"alarm_name":"cpu_high"}`, time.Now()
 		calls := len(one.fake.Calls())
 
@@ -84,30 +84,30 @@ func TestAWriteOnOneReplicaDropsOnlyItsEntriesOnAnother(t *testing.T) {
 		for _, path := range []string{"/hot", "/changed"} {
 			one.createRoute(projA, "member-a", "cached", map[string]any{"path": path, "image": "iron/echo", "is_public": true})
 		}
-		public := "/r/" + app["backend_name"].(string)
+		public := "/r/" + app.BackendName
 		// Until the second replica has read the creations from the feed,
 		// they may still drop its entries: wait for the last one.
-		two.do("POST", public+"/sentinel", "", "x").expect(t, 404)
+		two.do(t, "POST", public+"/sentinel", "", "x").expect(t, 404)
 		one.createRoute(projA, "member-a", "cached", map[string]any{"path": "/sentinel", "image": "iron/echo", "is_public": true})
-		waitUntil(t, func() bool { return two.do("POST", public+"/sentinel", "", "x").Status == 200 })
+		waitUntil(t, func() bool { return two.do(t, "POST", public+"/sentinel", "", "x").Status == 200 })
 		for _, path := range []string{"/hot", "/changed"} {
-			two.do("POST", public+path, "", "x").expect(t, 200)
+			two.do(t, "POST", public+path, "", "x").expect(t, 200)
 		}
 		steady := counter.reads.Load()
-		two.do("POST", public+"/hot", "", "x").expect(t, 200)
-		two.do("POST", public+"/changed", "", "x").expect(t, 200)
+		two.do(t, "POST", public+"/hot", "", "x").expect(t, 200)
+		two.do(t, "POST", public+"/changed", "", "x").expect(t, 200)
 		if n := counter.reads.Load() - steady; n != 0 {
 			t.Fatalf("cached calls read the store %d times", n)
 		}
 
-		one.do("PUT", "/v1/"+projA+"/apps/cached/routes/changed", "member-a", map[string]any{"memory": 512}).expect(t, 200)
+		one.do(t, "PUT", "/v1/"+projA+"/apps/cached/routes/changed", "member-a", map[string]any{"memory": 512}).expect(t, 200)
 		waitUntil(t, func() bool {
 			before := counter.reads.Load()
-			two.do("POST", public+"/changed", "", "x").expect(t, 200)
+			two.do(t, "POST", public+"/changed", "", "x").expect(t, 200)
 			return counter.reads.Load() > before
 		})
 		before := counter.reads.Load()
-		two.do("POST", public+"/hot", "", "x").expect(t, 200)
+		two.do(t, "POST", public+"/hot", "", "x").expect(t, 200)
 		if n := counter.reads.Load() - before; n != 0 {
 			t.Fatalf("a change of /changed made /hot read the store %d times", n)
 		}

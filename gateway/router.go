@@ -23,57 +23,59 @@ func (s *Server) newRouter() http.Handler {
 	// One pattern serves both /r/{project_id}/{app}/{route} and
 	// /r/{app}/{route}: the shape of the first segment decides (invoke.go).
 	// It comes first because it is the hot path: mux tries routes in order.
-	r.Handle("/r/{first}/{rest:.+}", s.handleInvoke())
+	r.Handle("/r/{first}/{rest:.+}", s.handleInvoke()).Methods(functionMethods...)
 
-	r.Handle("/", s.handleVersions()).Methods(http.MethodGet)
-	r.Handle("/healthz", s.handleHealth()).Methods(http.MethodGet)
-	r.Handle("/readyz", s.handleReady()).Methods(http.MethodGet)
-	r.Handle("/metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})).Methods(http.MethodGet)
-	r.Handle("/api/swagger.json", s.handleSpec()).Methods(http.MethodGet)
-	r.Handle("/openapi.json", s.handleSpec()).Methods(http.MethodGet)
-	r.Handle("/api", openapi.UIHandler("/api/swagger.json")).Methods(http.MethodGet)
-	r.PathPrefix("/api/").Handler(openapi.UIHandler("/api/swagger.json")).Methods(http.MethodGet)
+	r.Handle("/", s.handleVersions()).Methods(readMethods...)
+	r.Handle("/healthz", s.handleHealth()).Methods(readMethods...)
+	r.Handle("/readyz", s.handleReady()).Methods(readMethods...)
+	r.Handle("/metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})).Methods(readMethods...)
+	r.Handle("/api/swagger.json", s.handleSpec()).Methods(readMethods...)
+	r.Handle("/openapi.json", s.handleSpec()).Methods(readMethods...)
+	r.Handle("/api", openapi.UIHandler("/api/swagger.json")).Methods(readMethods...)
+	r.PathPrefix("/api/").Handler(openapi.UIHandler("/api/swagger.json")).Methods(readMethods...)
 
 	read, write := picasso.ActionRead, picasso.ActionWrite
-	v1 := r.PathPrefix("/v1").Subrouter()
-	v1.Handle("/r/{project_id}/{app}/{route:.+}", s.handleInvokeV1()).Methods(http.MethodPost)
-	v1.Handle("/{project_id}/limits", s.authorized(read, s.handleGetLimits())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/apps", s.authorized(read, s.handleListApps())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/apps", s.authorized(write, s.handleCreateApp())).Methods(http.MethodPost)
-	v1.Handle("/{project_id}/apps/{app}", s.authorized(read, s.handleGetApp())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/apps/{app}", s.authorized(write, s.handleUpdateApp())).Methods(http.MethodPut)
-	v1.Handle("/{project_id}/apps/{app}", s.authorized(write, s.handleDeleteApp())).Methods(http.MethodDelete)
-	v1.Handle("/{project_id}/apps/{app}/routes", s.authorized(read, s.handleListRoutes())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/apps/{app}/routes", s.authorized(write, s.handleCreateRoute())).Methods(http.MethodPost)
+	// No mux subrouter for /v1: a subrouter turns a method mismatch into a
+	// 404 or a match with no error, so 405 and OPTIONS could not work.
+	v1 := func(path string, h http.Handler) *mux.Route { return r.Handle("/v1"+path, h) }
+	v1("/r/{project_id}/{app}/{route:.+}", s.handleInvokeV1()).Methods(http.MethodPost)
+	v1("/{project_id}/limits", s.authorized(read, s.handleGetLimits())).Methods(readMethods...)
+	v1("/{project_id}/apps", s.authorized(read, s.handleListApps())).Methods(readMethods...)
+	v1("/{project_id}/apps", s.authorized(write, s.handleCreateApp())).Methods(http.MethodPost)
+	v1("/{project_id}/apps/{app}", s.authorized(read, s.handleGetApp())).Methods(readMethods...)
+	v1("/{project_id}/apps/{app}", s.authorized(write, s.handleUpdateApp())).Methods(http.MethodPut)
+	v1("/{project_id}/apps/{app}", s.authorized(write, s.handleDeleteApp())).Methods(http.MethodDelete)
+	v1("/{project_id}/apps/{app}/routes", s.authorized(read, s.handleListRoutes())).Methods(readMethods...)
+	v1("/{project_id}/apps/{app}/routes", s.authorized(write, s.handleCreateRoute())).Methods(http.MethodPost)
 	// The webhook patterns come first: {route:.+} would swallow ".../webhooks".
 	// picasso.ValidateRoutePath keeps "webhooks" out of route paths, so no
 	// route is ever shadowed by them.
 	webhooks := "/{project_id}/apps/{app}/routes/{route:.+}/webhooks"
-	v1.Handle(webhooks, s.authorized(read, s.handleListWebhooks())).Methods(http.MethodGet)
-	v1.Handle(webhooks, s.authorized(write, s.handleCreateWebhook())).Methods(http.MethodPost)
-	v1.Handle(webhooks+"/{webhook_id}", s.authorized(read, s.handleGetWebhook())).Methods(http.MethodGet)
-	v1.Handle(webhooks+"/{webhook_id}", s.authorized(write, s.handleUpdateWebhook())).Methods(http.MethodPut)
-	v1.Handle(webhooks+"/{webhook_id}", s.authorized(write, s.handleDeleteWebhook())).Methods(http.MethodDelete)
-	v1.Handle(webhooks+"/{webhook_id}/rotate", s.authorized(write, s.handleRotateWebhook())).Methods(http.MethodPost)
-	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(read, s.handleGetRoute())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleUpdateRoute())).Methods(http.MethodPut)
-	v1.Handle("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleDeleteRoute())).Methods(http.MethodDelete)
+	v1(webhooks, s.authorized(read, s.handleListWebhooks())).Methods(readMethods...)
+	v1(webhooks, s.authorized(write, s.handleCreateWebhook())).Methods(http.MethodPost)
+	v1(webhooks+"/{webhook_id}", s.authorized(read, s.handleGetWebhook())).Methods(readMethods...)
+	v1(webhooks+"/{webhook_id}", s.authorized(write, s.handleUpdateWebhook())).Methods(http.MethodPut)
+	v1(webhooks+"/{webhook_id}", s.authorized(write, s.handleDeleteWebhook())).Methods(http.MethodDelete)
+	v1(webhooks+"/{webhook_id}/rotate", s.authorized(write, s.handleRotateWebhook())).Methods(http.MethodPost)
+	v1("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(read, s.handleGetRoute())).Methods(readMethods...)
+	v1("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleUpdateRoute())).Methods(http.MethodPut)
+	v1("/{project_id}/apps/{app}/routes/{route:.+}", s.authorized(write, s.handleDeleteRoute())).Methods(http.MethodDelete)
 
-	v1.Handle("/{project_id}/schedules", s.authorized(read, s.handleListSchedules())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/schedules", s.authorized(write, s.handleCreateSchedule())).Methods(http.MethodPost)
-	v1.Handle("/{project_id}/schedules/{schedule_id}", s.authorized(read, s.handleGetSchedule())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/schedules/{schedule_id}", s.authorized(write, s.handleUpdateSchedule())).Methods(http.MethodPut)
-	v1.Handle("/{project_id}/schedules/{schedule_id}", s.authorized(write, s.handleDeleteSchedule())).Methods(http.MethodDelete)
-	v1.Handle("/{project_id}/triggers", s.authorized(read, s.handleListTriggers())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/triggers", s.authorized(write, s.handleCreateTrigger())).Methods(http.MethodPost)
-	v1.Handle("/{project_id}/triggers/{trigger_id}", s.authorized(read, s.handleGetTrigger())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/triggers/{trigger_id}", s.authorized(write, s.handleUpdateTrigger())).Methods(http.MethodPut)
-	v1.Handle("/{project_id}/triggers/{trigger_id}", s.authorized(write, s.handleDeleteTrigger())).Methods(http.MethodDelete)
-	v1.Handle("/{project_id}/calls", s.authorized(read, s.handleListCalls())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/calls/{call_id}", s.authorized(read, s.handleGetCall())).Methods(http.MethodGet)
-	v1.Handle("/{project_id}/calls/{call_id}", s.authorized(write, s.handleCancelCall())).Methods(http.MethodDelete)
-	v1.Handle("/{project_id}/calls/{call_id}/retry", s.authorized(write, s.handleRetryCall())).Methods(http.MethodPost)
-	v1.Handle("/{project_id}/callback_key", s.authorized(write, s.handleGetCallbackKey())).Methods(http.MethodGet)
+	v1("/{project_id}/schedules", s.authorized(read, s.handleListSchedules())).Methods(readMethods...)
+	v1("/{project_id}/schedules", s.authorized(write, s.handleCreateSchedule())).Methods(http.MethodPost)
+	v1("/{project_id}/schedules/{schedule_id}", s.authorized(read, s.handleGetSchedule())).Methods(readMethods...)
+	v1("/{project_id}/schedules/{schedule_id}", s.authorized(write, s.handleUpdateSchedule())).Methods(http.MethodPut)
+	v1("/{project_id}/schedules/{schedule_id}", s.authorized(write, s.handleDeleteSchedule())).Methods(http.MethodDelete)
+	v1("/{project_id}/triggers", s.authorized(read, s.handleListTriggers())).Methods(readMethods...)
+	v1("/{project_id}/triggers", s.authorized(write, s.handleCreateTrigger())).Methods(http.MethodPost)
+	v1("/{project_id}/triggers/{trigger_id}", s.authorized(read, s.handleGetTrigger())).Methods(readMethods...)
+	v1("/{project_id}/triggers/{trigger_id}", s.authorized(write, s.handleUpdateTrigger())).Methods(http.MethodPut)
+	v1("/{project_id}/triggers/{trigger_id}", s.authorized(write, s.handleDeleteTrigger())).Methods(http.MethodDelete)
+	v1("/{project_id}/calls", s.authorized(read, s.handleListCalls())).Methods(readMethods...)
+	v1("/{project_id}/calls/{call_id}", s.authorized(read, s.handleGetCall())).Methods(readMethods...)
+	v1("/{project_id}/calls/{call_id}", s.authorized(write, s.handleCancelCall())).Methods(http.MethodDelete)
+	v1("/{project_id}/calls/{call_id}/retry", s.authorized(write, s.handleRetryCall())).Methods(http.MethodPost)
+	v1("/{project_id}/callback_key", s.authorized(write, s.handleGetCallbackKey())).Methods(readMethods...)
 
 	r.Handle("/webhooks/{token}", s.handleInvokeWebhook()).Methods(http.MethodPost)
 
@@ -81,7 +83,20 @@ func (s *Server) newRouter() http.Handler {
 	r.MethodNotAllowedHandler = s.observe(s.handleMethodNotAllowed())
 	nameRoutes(r)
 	s.router = r
-	return s.withRequestID(s.recoverPanics(r))
+	return s.withRequestID(s.separateOrigins(s.guardBody(s.recoverPanics(r))))
+}
+
+// readMethods serve a resource; HEAD works wherever GET does (net/http
+// drops the body of a HEAD answer). OPTIONS and the 405 answer of every
+// path list the methods it allows (methods.go).
+var readMethods = []string{http.MethodGet, http.MethodHead}
+
+// functionMethods are passed to functions, OPTIONS included (CORS
+// preflights are the function's business); TRACE, CONNECT and invented
+// methods get 405.
+var functionMethods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodOptions,
 }
 
 // nameRoutes names every route after its template without the patterns

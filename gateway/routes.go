@@ -238,11 +238,21 @@ func (s *Server) handleDeleteRoute() http.Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.store.DeleteRoute(r.Context(), app.ID, rt.Path); err != nil {
+		// The backend goes first: deleting the row first cascades to the
+		// route's webhooks, which no compensation can bring back (their
+		// tokens are stored only hashed), so a failed backend delete must
+		// find the row untouched. A route already gone from the backend
+		// is no reason to keep the row. A store that does not answer now
+		// will not take the row delete either: leave the backend alone.
+		if err := s.store.Ping(r.Context()); err != nil {
 			return err
 		}
-		if err := s.backendOp("delete_route", func() error { return s.backend.DeleteRoute(r.Context(), app, rt.Path) }); err != nil {
-			s.undo(r, "restore route row", s.store.CreateRoute(context.WithoutCancel(r.Context()), rt))
+		err = s.backendOp("delete_route", func() error { return s.backend.DeleteRoute(r.Context(), app, rt.Path) })
+		if err != nil && !picasso.IsCode(err, picasso.ENOTFOUND) {
+			return err
+		}
+		if err := s.store.DeleteRoute(r.Context(), app.ID, rt.Path); err != nil {
+			s.undo(r, "recreate route on backend", s.backend.CreateRoute(context.WithoutCancel(r.Context()), app, rt))
 			return err
 		}
 		s.routes.forget(app.BackendName, rt.Path)

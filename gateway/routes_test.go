@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -13,41 +14,39 @@ func TestRouteLifecycle(t *testing.T) {
 			"memory": 256, "timeout": 10, "max_concurrency": 2, "format": "default",
 			"config": map[string]string{"K": "v"}, "headers": map[string][]string{"X-A": {"1"}},
 		})
-		for field, want := range map[string]any{"path": "/a/b/c", "type": "async", "image": "iron/hello", "is_public": true,
-			"memory": 256.0, "timeout": 10.0, "max_concurrency": 2.0, "format": "default"} {
-			if route[field] != want {
-				t.Errorf("route %s = %v, want %v", field, route[field], want)
-			}
+		if route.Path != "/a/b/c" || route.Type != "async" || route.Image != "iron/hello" || !route.IsPublic ||
+			route.Memory != 256 || route.Timeout != 10 || route.MaxConcurrency != 2 || route.Format != "default" {
+			t.Errorf("route = %+v", route)
 		}
-		wantPublic := h.url + "/r/" + app["backend_name"].(string) + "/a/b/c"
-		if route["public_url"] != wantPublic || route["private_url"] != h.url+"/r/"+projA+"/svc/a/b/c" {
-			t.Errorf("urls = %v, %v", route["public_url"], route["private_url"])
+		wantPublic := h.url + "/r/" + app.BackendName + "/a/b/c"
+		if route.PublicURL == nil || *route.PublicURL != wantPublic || route.PrivateURL != h.url+"/r/"+projA+"/svc/a/b/c" {
+			t.Errorf("urls = %v, %v", route.PublicURL, route.PrivateURL)
 		}
 
 		h.createRoute(projA, "member-a", "svc", map[string]any{"path": "/other", "image": "iron/x"})
-		routes := h.do("GET", "/v1/"+projA+"/apps/svc/routes", "reader-a", nil).expect(t, 200).JSON(t)
-		if n := len(routes["routes"].([]any)); n != 2 || routes["message"] != "Successfully loaded app routes" {
+		routes := h.do(t, "GET", "/v1/"+projA+"/apps/svc/routes", "reader-a", nil).expect(t, 200).decode(t)
+		if n := len(routes.Routes); n != 2 || routes.Message != "Successfully loaded app routes" {
 			t.Errorf("list = %v", routes)
 		}
 
-		updated := h.do("PUT", "/v1/"+projA+"/apps/svc/routes/a/b/c", "member-a", map[string]any{
+		updated := h.do(t, "PUT", "/v1/"+projA+"/apps/svc/routes/a/b/c", "member-a", map[string]any{
 			"is_public": false, "image": "iron/v2", "config": map[string]string{"K": "", "N": "1"},
-		}).expect(t, 200).JSON(t)["route"].(map[string]any)
-		if updated["is_public"] != false || updated["image"] != "iron/v2" || updated["public_url"] != nil {
+		}).expect(t, 200).decode(t).route(t)
+		if updated.IsPublic != false || updated.Image != "iron/v2" || updated.PublicURL != nil {
 			t.Errorf("updated = %v", updated)
 		}
-		if cfg := updated["config"].(map[string]any); cfg["K"] != nil || cfg["N"] != "1" {
-			t.Errorf("config = %v", cfg)
+		if _, kept := updated.Config["K"]; kept || updated.Config["N"] != "1" {
+			t.Errorf("config = %v", updated.Config)
 		}
-		shown := h.do("GET", "/v1/"+projA+"/apps/svc/routes/a/b/c", "reader-a", nil).expect(t, 200).JSON(t)
-		if shown["route"].(map[string]any)["image"] != "iron/v2" || shown["message"] != "App route successfully loaded" {
-			t.Errorf("show = %v", shown)
+		shown := h.do(t, "GET", "/v1/"+projA+"/apps/svc/routes/a/b/c", "reader-a", nil).expect(t, 200).decode(t)
+		if shown.route(t).Image != "iron/v2" || shown.Message != "App route successfully loaded" {
+			t.Errorf("show = %+v", shown)
 		}
 
-		h.do("DELETE", "/v1/"+projA+"/apps/svc/routes/a/b/c", "member-a", nil).expect(t, 200)
-		h.do("GET", "/v1/"+projA+"/apps/svc/routes/a/b/c", "reader-a", nil).expect(t, 404)
+		h.do(t, "DELETE", "/v1/"+projA+"/apps/svc/routes/a/b/c", "member-a", nil).expect(t, 200)
+		h.do(t, "GET", "/v1/"+projA+"/apps/svc/routes/a/b/c", "reader-a", nil).expect(t, 404)
 		// Only that route went (the original deleted every route of the app).
-		h.do("GET", "/v1/"+projA+"/apps/svc/routes/other", "reader-a", nil).expect(t, 200)
+		h.do(t, "GET", "/v1/"+projA+"/apps/svc/routes/other", "reader-a", nil).expect(t, 200)
 	})
 }
 
@@ -56,7 +55,7 @@ func TestRouteRequestsAreValidated(t *testing.T) {
 	h.createApp(projA, "member-a", "svc")
 	h.createRoute(projA, "member-a", "svc", map[string]any{"path": "/taken", "image": "iron/x"})
 	create := func(route string) *response {
-		return h.do("POST", "/v1/"+projA+"/apps/svc/routes", "member-a", `{"route":`+route+`}`, "Content-Type", "application/json")
+		return h.do(t, "POST", "/v1/"+projA+"/apps/svc/routes", "member-a", `{"route":`+route+`}`, "Content-Type", "application/json")
 	}
 	cases := []struct {
 		name, route string
@@ -88,10 +87,10 @@ func TestRouteRequestsAreValidated(t *testing.T) {
 			}
 		})
 	}
-	h.do("PUT", "/v1/"+projA+"/apps/svc/routes/taken", "member-a", map[string]any{"path": "/moved"}).expect(t, 400)
-	h.do("PUT", "/v1/"+projA+"/apps/svc/routes/taken", "member-a", map[string]any{"memory": 0}).expect(t, 400)
-	h.do("POST", "/v1/"+projA+"/apps/nope/routes", "member-a", map[string]any{"route": map[string]any{"path": "/x", "image": "i"}}).expect(t, 404)
-	if n := len(h.do("GET", "/v1/"+projA+"/apps/svc/routes", "reader-a", nil).expect(t, 200).JSON(t)["routes"].([]any)); n != 1 {
+	h.do(t, "PUT", "/v1/"+projA+"/apps/svc/routes/taken", "member-a", map[string]any{"path": "/moved"}).expect(t, 400)
+	h.do(t, "PUT", "/v1/"+projA+"/apps/svc/routes/taken", "member-a", map[string]any{"memory": 0}).expect(t, 400)
+	h.do(t, "POST", "/v1/"+projA+"/apps/nope/routes", "member-a", map[string]any{"route": map[string]any{"path": "/x", "image": "i"}}).expect(t, 404)
+	if n := len(h.do(t, "GET", "/v1/"+projA+"/apps/svc/routes", "reader-a", nil).expect(t, 200).decode(t).Routes); n != 1 {
 		t.Errorf("%d routes after rejected requests, want 1", n)
 	}
 }
@@ -104,38 +103,44 @@ func TestPythonClientSequence(t *testing.T) {
 	jsonHeader := []string{"Content-Type", "application/json", "User-Agent", "python-picassoclient"}
 	p := "/v1/" + projA
 
-	app := h.do("POST", p+"/apps", "member-a", `{"app": {"name": "alarm-notifier-app", "config": {}}}`, jsonHeader...).expect(t, 200).JSON(t)["app"].(map[string]any)
+	app := h.do(t, "POST", p+"/apps", "member-a", `{"app": {"name": "alarm-notifier-app", "config": {}}}`, jsonHeader...).expect(t, 200).fields(t, "app")
 	for _, k := range []string{"name", "config", "description"} {
 		if _, ok := app[k]; !ok {
 			t.Errorf("apps create: no %q column", k)
 		}
 	}
-	for _, a := range h.do("GET", p+"/apps", "member-a", nil).expect(t, 200).JSON(t)["apps"].([]any) {
+	var list struct {
+		Apps []map[string]json.RawMessage `json:"apps"`
+	}
+	if err := json.Unmarshal(h.do(t, "GET", p+"/apps", "member-a", nil).expect(t, 200).Body, &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list.Apps {
 		for _, k := range []string{"name", "config", "description"} {
-			if _, ok := a.(map[string]any)[k]; !ok {
+			if _, ok := a[k]; !ok {
 				t.Errorf("apps list: no %q column", k)
 			}
 		}
 	}
-	h.do("GET", p+"/apps/alarm-notifier-app", "member-a", nil).expect(t, 200).JSON(t)
-	h.do("PUT", p+"/apps/alarm-notifier-app", "member-a", `{"config": {"K": "V"}}`, jsonHeader...).expect(t, 200).JSON(t)
+	h.do(t, "GET", p+"/apps/alarm-notifier-app", "member-a", nil).expect(t, 200).JSON(t)
+	h.do(t, "PUT", p+"/apps/alarm-notifier-app", "member-a", `{"config": {"K": "V"}}`, jsonHeader...).expect(t, 200).JSON(t)
 
-	route := h.do("POST", p+"/apps/alarm-notifier-app/routes", "member-a",
+	route := h.do(t, "POST", p+"/apps/alarm-notifier-app/routes", "member-a",
 		`{"route": {"type": "async", "path": "/hello", "image": "iron/hello", "memory": 128, "timeout": 30, "max_concurrency": 1, "is_public": "true", "config": {}}}`,
-		jsonHeader...).expect(t, 200).JSON(t)["route"].(map[string]any)
+		jsonHeader...).expect(t, 200).fields(t, "route")
 	for _, k := range []string{"type", "path", "image", "memory", "timeout", "max_concurrency", "is_public", "config"} {
 		if _, ok := route[k]; !ok {
 			t.Errorf("routes create: no %q column", k)
 		}
 	}
-	h.do("GET", p+"/apps/alarm-notifier-app/routes", "member-a", nil).expect(t, 200).JSON(t)
-	shown := h.do("GET", p+"/apps/alarm-notifier-app/routes/hello", "member-a", nil).expect(t, 200).JSON(t)["route"].(map[string]any)
+	h.do(t, "GET", p+"/apps/alarm-notifier-app/routes", "member-a", nil).expect(t, 200).JSON(t)
+	shown := h.do(t, "GET", p+"/apps/alarm-notifier-app/routes/hello", "member-a", nil).expect(t, 200).decode(t).route(t)
 	// expose-url: the client prints endpoint + /r/{app}{path} for public routes.
-	if !strings.HasSuffix(shown["public_url"].(string), "/hello") {
-		t.Errorf("public_url = %v", shown["public_url"])
+	if shown.PublicURL == nil || !strings.HasSuffix(*shown.PublicURL, "/hello") {
+		t.Errorf("public_url = %v", shown.PublicURL)
 	}
-	h.do("PUT", p+"/apps/alarm-notifier-app/routes/hello", "member-a", `{"image": "iron/hello:2", "memory": 256}`, jsonHeader...).expect(t, 200).JSON(t)
-	h.do("PUT", p+"/apps/alarm-notifier-app/routes/hello", "member-a", `{}`, jsonHeader...).expect(t, 200).JSON(t)
-	h.do("DELETE", p+"/apps/alarm-notifier-app/routes/hello", "member-a", nil).expect(t, 200).JSON(t)
-	h.do("DELETE", p+"/apps/alarm-notifier-app", "member-a", nil).expect(t, 200).JSON(t)
+	h.do(t, "PUT", p+"/apps/alarm-notifier-app/routes/hello", "member-a", `{"image": "iron/hello:2", "memory": 256}`, jsonHeader...).expect(t, 200).JSON(t)
+	h.do(t, "PUT", p+"/apps/alarm-notifier-app/routes/hello", "member-a", `{}`, jsonHeader...).expect(t, 200).JSON(t)
+	h.do(t, "DELETE", p+"/apps/alarm-notifier-app/routes/hello", "member-a", nil).expect(t, 200).JSON(t)
+	h.do(t, "DELETE", p+"/apps/alarm-notifier-app", "member-a", nil).expect(t, 200).JSON(t)
 }

@@ -44,7 +44,7 @@ var schedulesURL = "/v1/" + projA + "/schedules"
 
 func (h *harness) createSchedule(fields map[string]any) map[string]any {
 	h.t.Helper()
-	return h.do("POST", schedulesURL, "member-a", scheduleBody(fields)).expect(h.t, 200).JSON(h.t)["schedule"].(map[string]any)
+	return h.do(h.t, "POST", schedulesURL, "member-a", scheduleBody(fields)).expect(h.t, 200).JSON(h.t)["schedule"].(map[string]any)
 }
 
 func TestScheduleLifecycle(t *testing.T) {
@@ -67,59 +67,59 @@ func TestScheduleLifecycle(t *testing.T) {
 			t.Errorf("input %#v", created["input"])
 		}
 
-		got := h.do("GET", schedulesURL+"/"+id, "reader-a", nil).expect(t, 200).JSON(t)["schedule"].(map[string]any)
+		got := h.do(t, "GET", schedulesURL+"/"+id, "reader-a", nil).expect(t, 200).JSON(t)["schedule"].(map[string]any)
 		if got["next_run_at"] != want["next_run_at"] || got["name"] != "nightly" {
 			t.Errorf("get: %v", got)
 		}
-		list := h.do("GET", schedulesURL, "reader-a", nil).expect(t, 200).JSON(t)["schedules"].([]any)
+		list := h.do(t, "GET", schedulesURL, "reader-a", nil).expect(t, 200).JSON(t)["schedules"].([]any)
 		if len(list) != 1 || list[0].(map[string]any)["id"] != id {
 			t.Errorf("list: %v", list)
 		}
 
-		disabled := h.do("PUT", schedulesURL+"/"+id, "member-a", map[string]any{"enabled": false}).expect(t, 200).JSON(t)["schedule"].(map[string]any)
+		disabled := h.do(t, "PUT", schedulesURL+"/"+id, "member-a", map[string]any{"enabled": false}).expect(t, 200).JSON(t)["schedule"].(map[string]any)
 		if disabled["enabled"] != false || disabled["next_run_at"] != nil {
 			t.Errorf("disabled: %v", disabled)
 		}
-		changed := h.do("PUT", schedulesURL+"/"+id, "member-a", map[string]any{
+		changed := h.do(t, "PUT", schedulesURL+"/"+id, "member-a", map[string]any{
 			"enabled": true, "pattern": "@every 2h", "input": "hello", "start_at": "2026-07-01T08:00:00Z",
 		}).expect(t, 200).JSON(t)["schedule"].(map[string]any)
 		if changed["next_run_at"] != "2026-07-01T08:00:00.000000Z" || changed["input"] != "hello" ||
 			changed["start_at"] != "2026-07-01T08:00:00.000000Z" {
 			t.Errorf("changed: %v", changed)
 		}
-		cleared := h.do("PUT", schedulesURL+"/"+id, "member-a", map[string]any{"start_at": nil, "input": nil, "count": 0}).
+		cleared := h.do(t, "PUT", schedulesURL+"/"+id, "member-a", map[string]any{"start_at": nil, "input": nil, "count": 0}).
 			expect(t, 200).JSON(t)["schedule"].(map[string]any)
 		if cleared["start_at"] != nil || cleared["input"] != nil || cleared["count"] != nil ||
 			cleared["next_run_at"] != "2026-06-01T12:07:30.000000Z" {
 			t.Errorf("cleared: %v", cleared)
 		}
 
-		h.do("DELETE", schedulesURL+"/"+id, "member-a", nil).expect(t, 200)
-		h.do("GET", schedulesURL+"/"+id, "member-a", nil).expect(t, 404)
-		h.do("DELETE", schedulesURL+"/"+id, "member-a", nil).expect(t, 404)
+		h.do(t, "DELETE", schedulesURL+"/"+id, "member-a", nil).expect(t, 200)
+		h.do(t, "GET", schedulesURL+"/"+id, "member-a", nil).expect(t, 404)
+		h.do(t, "DELETE", schedulesURL+"/"+id, "member-a", nil).expect(t, 404)
 	})
 }
 
 func TestScheduleRolesAndTenancy(t *testing.T) {
 	h := newScheduleFixture(t, sqliteURI(t))
 	id := h.createSchedule(nil)["id"].(string)
-	h.do("POST", schedulesURL, "reader-a", scheduleBody(map[string]any{"name": "other"})).expect(t, 403)
-	h.do("PUT", schedulesURL+"/"+id, "reader-a", map[string]any{"enabled": false}).expect(t, 403)
-	h.do("DELETE", schedulesURL+"/"+id, "reader-a", nil).expect(t, 403)
-	h.do("GET", schedulesURL, "", nil).expect(t, 401)
-	h.do("GET", schedulesURL+"/"+id, "member-b", nil).expect(t, 403)
+	h.do(t, "POST", schedulesURL, "reader-a", scheduleBody(map[string]any{"name": "other"})).expect(t, 403)
+	h.do(t, "PUT", schedulesURL+"/"+id, "reader-a", map[string]any{"enabled": false}).expect(t, 403)
+	h.do(t, "DELETE", schedulesURL+"/"+id, "reader-a", nil).expect(t, 403)
+	h.do(t, "GET", schedulesURL, "", nil).expect(t, 401)
+	h.do(t, "GET", schedulesURL+"/"+id, "member-b", nil).expect(t, 403)
 
 	// Project B names A's schedule id under its own project: not found.
 	other := "/v1/" + projB + "/schedules/" + id
-	h.do("GET", other, "member-b", nil).expect(t, 404)
-	h.do("PUT", other, "member-b", map[string]any{"enabled": false}).expect(t, 404)
-	h.do("DELETE", other, "member-b", nil).expect(t, 404)
+	h.do(t, "GET", other, "member-b", nil).expect(t, 404)
+	h.do(t, "PUT", other, "member-b", map[string]any{"enabled": false}).expect(t, 404)
+	h.do(t, "DELETE", other, "member-b", nil).expect(t, 404)
 	// Nor can B target A's app.
-	h.do("POST", "/v1/"+projB+"/schedules", "member-b", scheduleBody(nil)).expect(t, 404)
-	if list := h.do("GET", "/v1/"+projB+"/schedules", "member-b", nil).expect(t, 200).JSON(t)["schedules"].([]any); len(list) != 0 {
+	h.do(t, "POST", "/v1/"+projB+"/schedules", "member-b", scheduleBody(nil)).expect(t, 404)
+	if list := h.do(t, "GET", "/v1/"+projB+"/schedules", "member-b", nil).expect(t, 200).JSON(t)["schedules"].([]any); len(list) != 0 {
 		t.Errorf("project B lists %v", list)
 	}
-	h.do("GET", schedulesURL+"/"+id, "admin", nil).expect(t, 200)
+	h.do(t, "GET", schedulesURL+"/"+id, "admin", nil).expect(t, 200)
 }
 
 func TestScheduleBadInput(t *testing.T) {
@@ -140,18 +140,18 @@ func TestScheduleBadInput(t *testing.T) {
 		{map[string]any{"app": "nothing"}, 404, `App nothing not found`},
 		{map[string]any{"route_path": "/nothing"}, 404, `Route /nothing not found`},
 	} {
-		resp := h.do("POST", schedulesURL, "member-a", scheduleBody(tc.fields))
+		resp := h.do(t, "POST", schedulesURL, "member-a", scheduleBody(tc.fields))
 		if resp.Status != tc.status || !strings.Contains(resp.ErrorMessage(t), tc.message) {
 			t.Errorf("%v: %d %s, want %d with %q", tc.fields, resp.Status, resp.Body, tc.status, tc.message)
 		}
 	}
 	id := h.createSchedule(nil)["id"].(string)
-	resp := h.do("PUT", schedulesURL+"/"+id, "member-a", map[string]any{"pattern": "70 * * * *"})
+	resp := h.do(t, "PUT", schedulesURL+"/"+id, "member-a", map[string]any{"pattern": "70 * * * *"})
 	if resp.Status != 400 || resp.ErrorMessage(t) != `Invalid schedule pattern "70 * * * *": end of range (70) above maximum (59): 70` {
 		t.Errorf("update with a bad pattern: %d %s", resp.Status, resp.Body)
 	}
-	h.do("PUT", schedulesURL+"/"+id, "member-a", map[string]any{"route_path": "/other"}).expect(t, 400)
-	h.do("POST", schedulesURL, "member-a", scheduleBody(nil)).expect(t, 409)
+	h.do(t, "PUT", schedulesURL+"/"+id, "member-a", map[string]any{"route_path": "/other"}).expect(t, 400)
+	h.do(t, "POST", schedulesURL, "member-a", scheduleBody(nil)).expect(t, 409)
 }
 
 func TestScheduleMinimumIntervalIsConfigurable(t *testing.T) {
@@ -165,7 +165,7 @@ func TestScheduleLimitPerProject(t *testing.T) {
 	h := newScheduleFixture(t, sqliteURI(t), withScheduleLimit(2))
 	h.createSchedule(map[string]any{"name": "one"})
 	h.createSchedule(map[string]any{"name": "two"})
-	resp := h.do("POST", schedulesURL, "member-a", scheduleBody(map[string]any{"name": "three"})).expect(t, 403)
+	resp := h.do(t, "POST", schedulesURL, "member-a", scheduleBody(map[string]any{"name": "three"})).expect(t, 403)
 	if msg := resp.ErrorMessage(t); msg != "Quota exceeded for schedules: the project has 2 of 2" {
 		t.Errorf("message %q", msg)
 	}
@@ -174,6 +174,6 @@ func TestScheduleLimitPerProject(t *testing.T) {
 func TestDeletingARouteDeletesItsSchedules(t *testing.T) {
 	h := newScheduleFixture(t, sqliteURI(t))
 	id := h.createSchedule(nil)["id"].(string)
-	h.do("DELETE", "/v1/"+projA+"/apps/cron/routes/job", "member-a", nil).expect(t, 200)
-	h.do("GET", schedulesURL+"/"+id, "member-a", nil).expect(t, 404)
+	h.do(t, "DELETE", "/v1/"+projA+"/apps/cron/routes/job", "member-a", nil).expect(t, 200)
+	h.do(t, "GET", schedulesURL+"/"+id, "member-a", nil).expect(t, 404)
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -22,12 +23,19 @@ type Config struct {
 	// PublicURL is the base of the URLs shown to users (public_url,
 	// private_url, version links), without a trailing slash.
 	PublicURL string
+	// FunctionURL, when set, is the base of a separate origin for function
+	// calls (origin.go): /r/ and /webhooks/ answer only on its host, and
+	// the function URLs shown to users point there.
+	FunctionURL string
 	// KeystoneEndpoint is advertised in WWW-Authenticate on 401s.
 	KeystoneEndpoint string
 	// MaxBodyBytes bounds a function call's request body (413 beyond).
 	MaxBodyBytes int64
 	// MaxAPIBodyBytes bounds a management request's JSON body.
 	MaxAPIBodyBytes int64
+	// BodyReadTimeout bounds the time a client has to send a request body;
+	// a function call's body has the call's deadline instead.
+	BodyReadTimeout time.Duration
 	// InvokeTimeoutMargin is added to a route's timeout to form the
 	// deadline Picasso itself enforces on a call (504 beyond).
 	InvokeTimeoutMargin time.Duration
@@ -115,6 +123,8 @@ type Server struct {
 	quota     *quotaMetrics
 	router    *mux.Router
 	handler   http.Handler
+	// functionHost is FunctionURL's host, empty without a function origin.
+	functionHost string
 }
 
 // NewServer builds the gateway. It panics only on programming errors
@@ -146,6 +156,9 @@ func NewServer(cfg Config, deps Deps) *Server {
 	if s.triggers == nil {
 		s.triggers, _ = deps.Store.(picasso.TriggerStore)
 	}
+	if u, err := url.Parse(cfg.FunctionURL); err == nil && cfg.FunctionURL != "" {
+		s.functionHost = u.Host
+	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -166,6 +179,7 @@ func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:           32 << 20,
 		MaxAPIBodyBytes:        1 << 20,
+		BodyReadTimeout:        30 * time.Second,
 		InvokeTimeoutMargin:    2 * time.Second,
 		MaxInFlightCalls:       1024,
 		ReadyTimeout:           2 * time.Second,
@@ -179,8 +193,10 @@ func DefaultConfig() Config {
 func withDefaults(cfg Config) Config {
 	def := DefaultConfig()
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	cfg.FunctionURL = strings.TrimRight(cfg.FunctionURL, "/")
 	orDefault(&cfg.MaxBodyBytes, def.MaxBodyBytes)
 	orDefault(&cfg.MaxAPIBodyBytes, def.MaxAPIBodyBytes)
+	orDefault(&cfg.BodyReadTimeout, def.BodyReadTimeout)
 	orDefault(&cfg.InvokeTimeoutMargin, def.InvokeTimeoutMargin)
 	orDefault(&cfg.MaxInFlightCalls, def.MaxInFlightCalls)
 	orDefault(&cfg.ReadyTimeout, def.ReadyTimeout)

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"reflect"
 
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/gateway"
@@ -21,45 +22,35 @@ type storeStub struct {
 }
 
 func (s *storeStub) CreateApp(ctx context.Context, app *picasso.App) error {
-	if s.createApp != nil {
-		return s.createApp(ctx, app)
-	}
-	return s.Store.CreateApp(ctx, app)
+	return stubOr(s.createApp, s.Store.CreateApp)(ctx, app)
 }
 
 func (s *storeStub) UpdateApp(ctx context.Context, app *picasso.App) error {
-	if s.updateApp != nil {
-		return s.updateApp(ctx, app)
-	}
-	return s.Store.UpdateApp(ctx, app)
+	return stubOr(s.updateApp, s.Store.UpdateApp)(ctx, app)
 }
 
 func (s *storeStub) DeleteApp(ctx context.Context, appID string) error {
-	if s.deleteApp != nil {
-		return s.deleteApp(ctx, appID)
-	}
-	return s.Store.DeleteApp(ctx, appID)
+	return stubOr(s.deleteApp, s.Store.DeleteApp)(ctx, appID)
 }
 
 func (s *storeStub) CreateRoute(ctx context.Context, route *picasso.Route) error {
-	if s.createRoute != nil {
-		return s.createRoute(ctx, route)
-	}
-	return s.Store.CreateRoute(ctx, route)
+	return stubOr(s.createRoute, s.Store.CreateRoute)(ctx, route)
 }
 
 func (s *storeStub) UpdateRoute(ctx context.Context, route *picasso.Route) error {
-	if s.updateRoute != nil {
-		return s.updateRoute(ctx, route)
-	}
-	return s.Store.UpdateRoute(ctx, route)
+	return stubOr(s.updateRoute, s.Store.UpdateRoute)(ctx, route)
 }
 
 func (s *storeStub) DeleteRoute(ctx context.Context, appID, path string) error {
-	if s.deleteRoute != nil {
-		return s.deleteRoute(ctx, appID, path)
+	return stubOr(s.deleteRoute, s.Store.DeleteRoute)(ctx, appID, path)
+}
+
+// stubOr returns stubbed, or real when no stub was set.
+func stubOr[F any](stubbed, real F) F {
+	if reflect.ValueOf(stubbed).IsNil() {
+		return real
 	}
-	return s.Store.DeleteRoute(ctx, appID, path)
+	return stubbed
 }
 
 // errStoreDown is what a stubbed store step answers.

@@ -25,34 +25,34 @@ func TestTriggerLifecycle(t *testing.T) {
 	base := "/v1/" + projA + "/triggers"
 	ownQueue := picasso.TenantBrokerPrefix(projA) + "orders"
 
-	h.do("POST", base, "reader-a", amqpTrigger("t", ownQueue)).expect(t, 403)
-	h.do("POST", base, "member-b", amqpTrigger("t", ownQueue)).expect(t, 403)
-	h.do("POST", base, "", amqpTrigger("t", ownQueue)).expect(t, 401)
+	h.do(t, "POST", base, "reader-a", amqpTrigger("t", ownQueue)).expect(t, 403)
+	h.do(t, "POST", base, "member-b", amqpTrigger("t", ownQueue)).expect(t, 403)
+	h.do(t, "POST", base, "", amqpTrigger("t", ownQueue)).expect(t, 401)
 
-	created := h.do("POST", base, "member-a", amqpTrigger("orders", ownQueue)).expect(t, 200).JSON(t)["trigger"].(map[string]any)
+	created := h.do(t, "POST", base, "member-a", amqpTrigger("orders", ownQueue)).expect(t, 200).JSON(t)["trigger"].(map[string]any)
 	id := created["id"].(string)
 	status := created["status"].(map[string]any)
 	if created["app"] != "events" || created["route_path"] != "/on-event" || created["enabled"] != true ||
 		created["admin"] != false || status["messages_received"] != 0.0 || status["last_error_at"] != nil {
 		t.Fatalf("created %v", created)
 	}
-	h.do("GET", base+"/"+id, "reader-a", nil).expect(t, 200)
-	h.do("GET", "/v1/"+projB+"/triggers/"+id, "member-b", nil).expect(t, 404)
-	list := h.do("GET", base, "reader-a", nil).expect(t, 200).JSON(t)["triggers"].([]any)
+	h.do(t, "GET", base+"/"+id, "reader-a", nil).expect(t, 200)
+	h.do(t, "GET", "/v1/"+projB+"/triggers/"+id, "member-b", nil).expect(t, 404)
+	list := h.do(t, "GET", base, "reader-a", nil).expect(t, 200).JSON(t)["triggers"].([]any)
 	if len(list) != 1 {
 		t.Fatalf("list %v", list)
 	}
-	h.do("POST", base, "member-a", amqpTrigger("orders", ownQueue)).expect(t, 409)
+	h.do(t, "POST", base, "member-a", amqpTrigger("orders", ownQueue)).expect(t, 409)
 
-	updated := h.do("PUT", base+"/"+id, "member-a", map[string]any{"trigger": map[string]any{"enabled": false,
+	updated := h.do(t, "PUT", base+"/"+id, "member-a", map[string]any{"trigger": map[string]any{"enabled": false,
 		"filter": map[string]any{"event_types": []string{"orders.*"}, "payload": map[string]any{"n": 1}}}}).
 		expect(t, 200).JSON(t)["trigger"].(map[string]any)
 	if updated["enabled"] != false || updated["filter"].(map[string]any)["payload"].(map[string]any)["n"] != 1.0 {
 		t.Fatalf("updated %v", updated)
 	}
-	h.do("PUT", base+"/"+id, "reader-a", map[string]any{"trigger": map[string]any{"enabled": true}}).expect(t, 403)
-	h.do("DELETE", base+"/"+id, "member-a", nil).expect(t, 200)
-	h.do("GET", base+"/"+id, "member-a", nil).expect(t, 404)
+	h.do(t, "PUT", base+"/"+id, "reader-a", map[string]any{"trigger": map[string]any{"enabled": true}}).expect(t, 403)
+	h.do(t, "DELETE", base+"/"+id, "member-a", nil).expect(t, 200)
+	h.do(t, "GET", base+"/"+id, "member-a", nil).expect(t, 404)
 }
 
 func TestTriggerSourcesAreRefusedOutsideTheProject(t *testing.T) {
@@ -78,30 +78,30 @@ func TestTriggerSourcesAreRefusedOutsideTheProject(t *testing.T) {
 		{"a filter value that is an object", "", map[string]any{"trigger": map[string]any{"name": "t", "app": "events",
 			"route_path": "/on-event", "source": map[string]any{"type": "openstack"}, "filter": map[string]any{"payload": map[string]any{"a": map[string]any{}}}}}},
 	} {
-		resp := h.do("POST", base, "member-a", tc.body).expect(t, 400)
+		resp := h.do(t, "POST", base, "member-a", tc.body).expect(t, 400)
 		if !strings.Contains(resp.ErrorMessage(t), tc.message) {
 			t.Errorf("%s: message %q does not say %q", tc.name, resp.ErrorMessage(t), tc.message)
 		}
 	}
-	h.do("POST", base, "member-a", map[string]any{"trigger": map[string]any{"name": "t", "app": "nope", "route_path": "/on-event",
+	h.do(t, "POST", base, "member-a", map[string]any{"trigger": map[string]any{"name": "t", "app": "nope", "route_path": "/on-event",
 		"source": map[string]any{"type": "openstack"}}}).expect(t, 404)
-	h.do("POST", base, "member-a", map[string]any{"trigger": map[string]any{"name": "t", "app": "events", "route_path": "/nope",
+	h.do(t, "POST", base, "member-a", map[string]any{"trigger": map[string]any{"name": "t", "app": "events", "route_path": "/nope",
 		"source": map[string]any{"type": "openstack"}}}).expect(t, 404)
 
 	// An administrator may name any queue; a tenant who then edits the
 	// trigger is confined again.
-	created := h.do("POST", base, "admin", amqpTrigger("ops", "notifications.audit")).expect(t, 200).JSON(t)["trigger"].(map[string]any)
+	created := h.do(t, "POST", base, "admin", amqpTrigger("ops", "notifications.audit")).expect(t, 200).JSON(t)["trigger"].(map[string]any)
 	if created["admin"] != true {
 		t.Fatalf("created by an administrator: %v", created)
 	}
-	h.do("PUT", base+"/"+created["id"].(string), "member-a", map[string]any{"trigger": map[string]any{"enabled": false}}).expect(t, 400)
+	h.do(t, "PUT", base+"/"+created["id"].(string), "member-a", map[string]any{"trigger": map[string]any{"enabled": false}}).expect(t, 400)
 }
 
 func TestOpenStackTriggersNeedNotifications(t *testing.T) {
 	h := newHarness(t, sqliteURI(t))
 	h.createApp(projA, "member-a", "events")
 	h.createRoute(projA, "member-a", "events", map[string]any{"path": "/on-event", "image": "iron/echo"})
-	resp := h.do("POST", "/v1/"+projA+"/triggers", "member-a", map[string]any{"trigger": map[string]any{"name": "t", "app": "events",
+	resp := h.do(t, "POST", "/v1/"+projA+"/triggers", "member-a", map[string]any{"trigger": map[string]any{"name": "t", "app": "events",
 		"route_path": "/on-event", "source": map[string]any{"type": "openstack"}}}).expect(t, 400)
 	if !strings.Contains(resp.ErrorMessage(t), "does not consume OpenStack notifications") {
 		t.Fatal(resp.ErrorMessage(t))

@@ -56,7 +56,7 @@ type routeView struct {
 }
 
 func (s *Server) newRouteView(r *http.Request, app *picasso.App, rt *picasso.Route) routeView {
-	base := s.baseURL(r)
+	base := s.functionBaseURL(r)
 	v := routeView{
 		Path:           rt.Path,
 		Type:           rt.Type,

@@ -84,7 +84,7 @@ func newWebhookView(app *picasso.App, wh *picasso.Webhook) webhookView {
 // just made: the one time the caller can learn them.
 func (s *Server) withCredentials(r *http.Request, app *picasso.App, wh *picasso.Webhook, token string) webhookView {
 	v := newWebhookView(app, wh)
-	v.URL = s.baseURL(r) + "/webhooks/" + token
+	v.URL = s.functionBaseURL(r) + "/webhooks/" + token
 	v.Secret = wh.Secret
 	return v
 }
@@ -111,15 +111,6 @@ func (s *Server) webhookOf(r *http.Request) (*picasso.App, *picasso.Webhook, err
 		return nil, nil, err
 	}
 	return app, wh, nil
-}
-
-// decodeOptionalBody decodes a JSON body that the client may leave out
-// altogether; dst keeps its defaults then.
-func (s *Server) decodeOptionalBody(r *http.Request, operationID string, dst any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	return s.decodeBody(r, operationID, dst)
 }
 
 func (s *Server) handleListWebhooks() http.Handler {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picasso-faas/picasso/internal/testclock"
 	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
@@ -13,7 +14,7 @@ const benchToken = "gAAAAABnExampleFernetTokenOfRealisticLength0123456789abcdefg
 
 func cachedValidator(b *testing.B) *keystone.Validator {
 	f := keystonetest.StartFake(b)
-	clock := newFakeClock()
+	clock := testclock.New()
 	f.AddToken(benchToken, "p1", clock.Now().Add(time.Hour), "member", "reader")
 	v := newValidator(b, fakeOptions(f.URL(), clock))
 	if _, err := v.Authenticate(b.Context(), benchToken); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/internal/testclock"
 	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
@@ -82,7 +83,7 @@ func TestRealKeystoneRoles(t *testing.T) {
 func TestRealKeystoneRejectsBadTokens(t *testing.T) {
 	t.Parallel()
 	env := keystonetest.Connect(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	v := realValidator(t, env, func(o *keystone.Options) { o.Now = clock.Now })
 
 	_, err := v.Authenticate(t.Context(), "garbage")
@@ -122,7 +123,7 @@ func TestRealKeystoneRevocation(t *testing.T) {
 		wantCode(t, err, picasso.EUNAUTHENTICATED, "Invalid or expired token")
 	})
 	t.Run("cached until the TTL", func(t *testing.T) {
-		clock := newFakeClock()
+		clock := testclock.New()
 		v := realValidator(t, env, func(o *keystone.Options) { o.Now = clock.Now })
 		token := user.Token(t)
 		if _, err := v.Authenticate(t.Context(), token); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/internal/testclock"
 	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
@@ -22,7 +23,7 @@ var limitDefaults = map[picasso.Resource]int64{
 	picasso.ResourceConcurrency: 4,
 }
 
-func newLimitReader(t *testing.T, env *keystonetest.Env, service *keystonetest.Service, clock *fakeClock,
+func newLimitReader(t *testing.T, env *keystonetest.Env, service *keystonetest.Service, clock *testclock.Clock,
 	change func(*keystone.Options)) *keystone.LimitReader {
 	t.Helper()
 	opts := env.ServiceOptions()
@@ -74,7 +75,7 @@ func TestRealKeystoneLimits(t *testing.T) {
 	service.RegisterLimit(t, string(picasso.ResourceRoutes), -1)
 	limited, other := env.NewProject(t), env.NewProject(t)
 	override := service.SetProjectLimit(t, limited, string(picasso.ResourceApps), 2)
-	clock := newFakeClock()
+	clock := testclock.New()
 	l := newLimitReader(t, env, service, clock, nil)
 
 	wantLimit(t, l, limited, picasso.ResourceApps, 2) // the project's own limit wins
@@ -116,7 +117,7 @@ func TestRealKeystoneLimitsOutage(t *testing.T) {
 		// forwarder refuses connections at once anyway.
 		o.Timeout = 20 * time.Second
 	}
-	clock := newFakeClock()
+	clock := testclock.New()
 	l := newLimitReader(t, env, service, clock, throughForwarder)
 	wantLimit(t, l, seen, picasso.ResourceApps, 2)
 	wantLimit(t, l, seen, picasso.ResourceRoutes, 9) // the registered limits are known too
@@ -132,7 +133,7 @@ func TestRealKeystoneLimitsOutage(t *testing.T) {
 	wantLimit(t, l, unseen, picasso.ResourceApps, 5)
 
 	t.Run("before Keystone ever answered, the configured defaults apply", func(t *testing.T) {
-		fresh := newLimitReader(t, env, service, newFakeClock(), throughForwarder)
+		fresh := newLimitReader(t, env, service, testclock.New(), throughForwarder)
 		wantLimit(t, fresh, seen, picasso.ResourceApps, 1)
 		wantLimit(t, fresh, seen, picasso.ResourceConcurrency, 4)
 	})

@@ -11,6 +11,9 @@ const (
 	DefaultCacheTTL  = 300 * time.Second
 	DefaultCacheSize = 10000
 	DefaultTimeout   = 5 * time.Second
+	// DefaultMaxValidations bounds the validations waiting on Keystone at
+	// once (see Options.MaxValidations).
+	DefaultMaxValidations = 64
 	// NegativeCacheTTL is how long a token Keystone rejected is rejected
 	// again without asking it (see the package doc).
 	NegativeCacheTTL = 10 * time.Second
@@ -46,6 +49,12 @@ type Options struct {
 	CacheSize int
 	// Timeout bounds every call to Keystone (default DefaultTimeout).
 	Timeout time.Duration
+	// MaxValidations bounds the distinct tokens being validated with
+	// Keystone at once (default DefaultMaxValidations). The caches absorb
+	// known and repeated tokens; beyond the bound a new token is answered
+	// EUNAVAILABLE (503, retry) at once, so a flood of distinct garbage
+	// tokens costs Keystone at most this many calls in flight.
+	MaxValidations int
 
 	Logger *slog.Logger     // default slog.Default()
 	Now    func() time.Time // default time.Now; tests move the clock
@@ -66,6 +75,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.MaxValidations <= 0 {
+		o.MaxValidations = DefaultMaxValidations
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

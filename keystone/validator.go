@@ -29,6 +29,8 @@ type Validator struct {
 	valid    *ttlCache[*picasso.Identity]
 	rejected *ttlCache[struct{}]
 	flight   singleflight.Group
+	// validating holds a slot per validation asking Keystone.
+	validating chan struct{}
 
 	counters counters
 }
@@ -42,6 +44,8 @@ var (
 )
 
 const unavailableMessage = "Identity service unavailable"
+
+var errTooManyValidations = picasso.Errorf(picasso.EUNAVAILABLE, "Too many token validations in progress; retry later")
 
 // NewValidator checks the options and logs the service user in. A
 // Keystone that is down now is not an error: the login is retried on
@@ -63,6 +67,8 @@ func NewValidator(ctx context.Context, opts Options) (*Validator, error) {
 		transport: http.DefaultTransport.(*http.Transport).Clone(),
 		log:       opts.Logger,
 		rejected:  newTTLCache[struct{}](opts.CacheSize),
+
+		validating: make(chan struct{}, opts.MaxValidations),
 	}
 	if opts.CacheTTL > 0 {
 		v.valid = newTTLCache[*picasso.Identity](opts.CacheSize)
@@ -133,8 +139,15 @@ func (v *Validator) count(err error) {
 	}
 }
 
-// validate asks Keystone and records the answer in the caches.
+// validate asks Keystone, within the bound on validations in flight, and
+// records the answer in the caches.
 func (v *Validator) validate(ctx context.Context, token string, key tokenKey) (*picasso.Identity, error) {
+	select {
+	case v.validating <- struct{}{}:
+		defer func() { <-v.validating }()
+	default:
+		return nil, errTooManyValidations
+	}
 	id, err := v.fetch(ctx, token, key)
 	now := v.opts.Now()
 	if err == nil && !now.Before(id.ExpiresAt) {

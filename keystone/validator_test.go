@@ -14,30 +14,12 @@ import (
 	"time"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/internal/testclock"
 	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func fakeOptions(url string, clock *fakeClock) keystone.Options {
+func fakeOptions(url string, clock *testclock.Clock) keystone.Options {
 	return keystone.Options{
 		AuthURL:  url,
 		Username: "picasso",
@@ -71,7 +53,7 @@ func wantCode(t *testing.T, err error, code picasso.Code, message string) {
 
 func TestAuthenticateReturnsIdentity(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	expires := clock.Now().Add(time.Hour).Truncate(time.Microsecond)
 	f.SetToken("user-token", map[string]any{
 		"expires_at":             expires.UTC().Format("2006-01-02T15:04:05.000000Z"),
@@ -107,7 +89,7 @@ func TestAuthenticateReturnsIdentity(t *testing.T) {
 
 func TestNonProjectTokensHaveNoProject(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	expires := clock.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	f.SetToken("unscoped", map[string]any{"expires_at": expires, "user": map[string]any{"id": "u1"}})
 	f.SetToken("domain", map[string]any{"expires_at": expires, "user": map[string]any{"id": "u1"},
@@ -130,7 +112,7 @@ func TestNonProjectTokensHaveNoProject(t *testing.T) {
 
 func TestMissingAndInvalidTokens(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	v := newValidator(t, fakeOptions(f.URL(), newFakeClock()))
+	v := newValidator(t, fakeOptions(f.URL(), testclock.New()))
 
 	_, err := v.Authenticate(t.Context(), "")
 	wantCode(t, err, picasso.EUNAUTHENTICATED, "Missing X-Auth-Token")
@@ -148,7 +130,7 @@ func TestMissingAndInvalidTokens(t *testing.T) {
 
 func TestReauthenticatesOnceWhenServiceTokenIsRefused(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	v := newValidator(t, fakeOptions(f.URL(), clock))
 	if n := f.Logins.Load(); n != 1 {
@@ -174,7 +156,7 @@ func TestKeystoneFailuresAreUnavailable(t *testing.T) {
 	for name, breakIt := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := keystonetest.StartFake(t)
-			clock := newFakeClock()
+			clock := testclock.New()
 			f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 			v := newValidator(t, fakeOptions(f.URL(), clock))
 			breakIt(f)
@@ -195,7 +177,7 @@ func TestKeystoneFailuresAreUnavailable(t *testing.T) {
 
 func TestSlowKeystoneTimesOut(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	opts := fakeOptions(f.URL(), clock)
 	opts.Timeout = 100 * time.Millisecond
@@ -219,7 +201,7 @@ func TestKeystoneDownAtStartup(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	clock := newFakeClock()
+	clock := testclock.New()
 	v := newValidator(t, fakeOptions("http://"+addr+"/v3", clock))
 
 	_, err = v.Authenticate(t.Context(), "user-token")
@@ -241,7 +223,7 @@ func TestKeystoneDownAtStartup(t *testing.T) {
 
 func TestCacheLastsTTLButNotPastExpiry(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	f.AddToken("long", "p1", clock.Now().Add(time.Hour), "member")
 	f.AddToken("short", "p1", clock.Now().Add(time.Minute), "member")
 	v := newValidator(t, fakeOptions(f.URL(), clock))
@@ -286,7 +268,7 @@ func TestCacheLastsTTLButNotPastExpiry(t *testing.T) {
 
 func TestZeroTTLDisablesCache(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	opts := fakeOptions(f.URL(), clock)
 	opts.CacheTTL = 0
@@ -303,7 +285,7 @@ func TestZeroTTLDisablesCache(t *testing.T) {
 
 func TestNegativeCacheIsShortAndBounded(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	opts := fakeOptions(f.URL(), clock)
 	opts.CacheSize = 4
 	v := newValidator(t, opts)
@@ -334,7 +316,7 @@ func TestNegativeCacheIsShortAndBounded(t *testing.T) {
 
 func TestCacheIsBounded(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	opts := fakeOptions(f.URL(), clock)
 	opts.CacheSize = 3
 	v := newValidator(t, opts)
@@ -355,7 +337,7 @@ func TestCacheIsBounded(t *testing.T) {
 
 func TestConcurrentFirstRequestsShareOneValidation(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	v := newValidator(t, fakeOptions(f.URL(), clock))
 	gate := make(chan struct{})
@@ -393,7 +375,7 @@ func TestConcurrentFirstRequestsShareOneValidation(t *testing.T) {
 
 func TestCallerCancellationDoesNotCancelSharedValidation(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	v := newValidator(t, fakeOptions(f.URL(), clock))
 	gate := make(chan struct{})
@@ -423,7 +405,7 @@ func TestCallerCancellationDoesNotCancelSharedValidation(t *testing.T) {
 
 func TestRequestIDIsForwarded(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	f.AddToken("user-token", "p1", clock.Now().Add(time.Hour), "member")
 	v := newValidator(t, fakeOptions(f.URL(), clock))
 	ctx := picasso.WithRequestID(t.Context(), "req-123")
@@ -437,7 +419,7 @@ func TestRequestIDIsForwarded(t *testing.T) {
 
 func TestTokensNeverLogged(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	clock := newFakeClock()
+	clock := testclock.New()
 	const valid, invalid, failing = "VALID-SECRET-TOKEN", "INVALID-SECRET-TOKEN", "FAILING-SECRET-TOKEN"
 	f.AddToken(valid, "p1", clock.Now().Add(time.Hour), "member")
 	var logs bytes.Buffer
@@ -486,7 +468,7 @@ func TestNewValidatorChecksOptions(t *testing.T) {
 
 func TestErrorsAreClientSafe(t *testing.T) {
 	f := keystonetest.StartFake(t)
-	v := newValidator(t, fakeOptions(f.URL(), newFakeClock()))
+	v := newValidator(t, fakeOptions(f.URL(), testclock.New()))
 	f.FailValidations(http.StatusInternalServerError)
 	_, err := v.Authenticate(t.Context(), "user-token")
 	var pe *picasso.Error

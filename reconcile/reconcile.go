@@ -18,6 +18,9 @@ type Drift struct {
 	Kind        string // see the Kind constants
 	BackendName string
 	Path        string // routes only
+	// Webhooks counts, for a route missing on the backend, its webhooks:
+	// URLs (Aodh alarms, say) that answer 404 until the route is back.
+	Webhooks    int `json:",omitempty"`
 	Repaired    bool
 	RepairError string `json:",omitempty"`
 }
@@ -39,6 +42,7 @@ const listPageLength = 500
 type Lister interface {
 	ListAllApps(ctx context.Context, page picasso.Page) ([]*picasso.App, error)
 	ListRoutes(ctx context.Context, appID string, page picasso.Page) ([]*picasso.Route, error)
+	ListWebhooks(ctx context.Context, appID, path string, page picasso.Page) ([]*picasso.Webhook, error)
 }
 
 // Backend is what the reconciler needs of a backend: its management calls
@@ -130,7 +134,11 @@ func (r *run) routes(app *picasso.App) error {
 		rt, got := want[path], have[path]
 		switch {
 		case got == nil:
-			r.record(Drift{Kind: RouteMissing, BackendName: app.BackendName, Path: path}, func() error {
+			webhooks, err := countWebhooks(r.ctx, r.store, app.ID, path)
+			if err != nil {
+				return err
+			}
+			r.record(Drift{Kind: RouteMissing, BackendName: app.BackendName, Path: path, Webhooks: webhooks}, func() error {
 				return r.backend.CreateRoute(r.ctx, app, rt)
 			})
 		case !sameRuntime(rt, got):
@@ -223,5 +231,21 @@ func eachRoute(ctx context.Context, store Lister, appID string, f func(*picasso.
 			return nil
 		}
 		page.Marker = routes[len(routes)-1].Path
+	}
+}
+
+func countWebhooks(ctx context.Context, store Lister, appID, path string) (int, error) {
+	page := picasso.Page{Limit: listPageLength}
+	n := 0
+	for {
+		webhooks, err := store.ListWebhooks(ctx, appID, path, page)
+		if err != nil {
+			return n, fmt.Errorf("listing webhooks: %w", err)
+		}
+		n += len(webhooks)
+		if len(webhooks) < page.Limit {
+			return n, nil
+		}
+		page.Marker = webhooks[len(webhooks)-1].ID
 	}
 }

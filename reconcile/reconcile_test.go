@@ -130,3 +130,35 @@ func mapsEqual(a, b map[string]int) bool {
 	}
 	return true
 }
+
+// A route missing on the backend breaks its webhooks' URLs: the report
+// says how many, so that an operator knows which alarms are failing.
+func TestReportsWebhooksOfMissingRoutes(t *testing.T) {
+	ctx := context.Background()
+	db, backend, _ := setup(t)
+	app := newApp(t, db, "hooks")
+	hooked := newRoute(t, db, app, "/hooked")
+	newRoute(t, db, app, "/plain")
+	for range 2 {
+		wh := &picasso.Webhook{AppID: app.ID, RoutePath: hooked.Path, Enabled: true, TokenHash: picasso.HashWebhookToken(t.Name() + time.Now().String())}
+		if err := db.CreateWebhook(ctx, wh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := backend.CreateApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	report, err := reconcile.Run(ctx, db, backend, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, d := range report {
+		if d.Kind == reconcile.RouteMissing {
+			got[d.Path] = d.Webhooks
+		}
+	}
+	if want := map[string]int{"/hooked": 2, "/plain": 0}; !mapsEqual(got, want) {
+		t.Fatalf("webhooks of missing routes = %v, want %v", got, want)
+	}
+}

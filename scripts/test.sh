@@ -3,7 +3,8 @@
 # missing) MariaDB and a real Keystone on loopback, installs bubblewrap for
 # the local runtime's sandbox, checks formatting and
 # vet, runs every test, the race detector on the concurrent packages and
-# each fuzz target for a short, bounded time.
+# each fuzz target for a short, bounded time, then builds and runs the
+# container image (scripts/container-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +34,7 @@ step "go test"
 go test -count=1 ./...
 
 step "go test -race (concurrent packages)"
-go test -count=1 -race ./gateway/... ./keystone/... ./quota/... ./backend/local/... ./backend/ironfunctions/... ./schedule/...
+go test -count=1 -race ./gateway/... ./keystone/... ./quota/... ./backend/local/... ./backend/ironfunctions/... ./schedule/... ./execution/...
 # The trigger consumers are concurrent too; their broker-restart tests
 # already ran above and boot private brokers, so they are skipped here.
 go test -count=1 -race -skip 'RestartLosesNothing' ./trigger/... ./amqp/... ./nats/...
@@ -44,6 +45,9 @@ while read -r pkg target; do
 done < <(grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do
   grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //' | sed "s|^|$(dirname "$f") |"
 done)
+
+step "container image"
+scripts/container-test.sh
 
 echo
 echo "all checks passed"

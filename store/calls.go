@@ -167,6 +167,32 @@ func (d *DB) InsertCall(ctx context.Context, rec *picasso.CallRecord, maxWaiting
 	return &c, true, nil
 }
 
+// RecordCall inserts rec, which already ran, as a final call.
+func (d *DB) RecordCall(ctx context.Context, rec *picasso.CallRecord) error {
+	stamp := d.now()
+	rec.ID, rec.CreatedAt = newCallID(stamp), stamp
+	if rec.NotBefore.IsZero() {
+		rec.NotBefore = rec.StartedAt
+	}
+	headers := ""
+	if rec.Request.Header != nil {
+		headers = marshalJSON(map[string][]string(rec.Request.Header))
+	}
+	result := rec.Result
+	if result == nil {
+		result = []byte{}
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO calls (id, project_id, app_id, app_name, route_path, status, `+
+		`trigger_kind, attempt, max_attempts, timeout_us, callback_url, request_id, request_method, request_query, `+
+		`request_headers, request_body, created_at, not_before, started_at, finished_at, due_at, http_status, result, `+
+		`result_truncated, log, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`,
+		rec.ID, rec.ProjectID, rec.AppID, rec.AppName, rec.RoutePath, string(rec.Status), string(rec.Trigger), rec.Attempt,
+		rec.MaxAttempts, rec.Timeout.Microseconds(), rec.RequestID, rec.Request.Method, rec.Request.RawQuery, headers,
+		[]byte{}, micros(rec.CreatedAt), micros(rec.NotBefore), micros(rec.StartedAt), micros(rec.FinishedAt),
+		rec.HTTPStatus, result, rec.ResultTruncated, []byte{}, truncate(rec.Error, 1024))
+	return dbError(err)
+}
+
 func (d *DB) callByKey(ctx context.Context, projectID, key string) (*picasso.CallRecord, error) {
 	return d.getCall(ctx, `project_id = ? AND idempotency_key = ?`, projectID, key)
 }

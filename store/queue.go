@@ -9,14 +9,6 @@ import (
 	"github.com/picasso-faas/picasso"
 )
 
-// dueCall is what a claim needs to know about a due row before it decides.
-type dueCall struct {
-	ID          string `db:"id"`
-	Status      string `db:"status"`
-	Attempt     int    `db:"attempt"`
-	MaxAttempts int    `db:"max_attempts"`
-}
-
 // errLeaseExpired is the error of a call whose last attempt's worker
 // vanished: nobody knows whether it ran.
 const errLeaseExpired = "The worker running the last attempt stopped answering before it finished (lease expired)"
@@ -30,6 +22,13 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 	if limit <= 0 {
 		return nil, nil
 	}
+	// An idle worker polls: a plain read first spares the database a
+	// transaction (and SQLite its write lock) when nothing is due.
+	var anyDue int
+	err := d.db.GetContext(ctx, &anyDue, `SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE due_at <= ? LIMIT 1) AS due`, micros(d.now()))
+	if err != nil || anyDue == 0 {
+		return nil, dbError(err)
+	}
 	var opts *sql.TxOptions
 	if d.db.DriverName() == DriverMySQL {
 		// READ COMMITTED takes no gap locks: under REPEATABLE READ the
@@ -38,27 +37,25 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 		// claim, or deadlock with it.
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
-	var rows []callRow
-	err := d.retry.run(ctx, func() error {
+	var calls []*picasso.CallRecord
+	err = d.retry.run(ctx, func() error {
 		var err error
-		rows, err = d.claimOnce(ctx, opts, owner, limit, margin, skipProjects)
+		calls, err = d.claimOnce(ctx, opts, owner, limit, margin, skipProjects)
 		return err
 	})
-	if err != nil || len(rows) == 0 {
-		return nil, dbError(err)
-	}
-	return toCalls(rows)
+	return calls, dbError(err)
 }
 
-// claimOnce is one claim transaction; it returns no rows when nothing is due.
+// claimOnce is one claim transaction; it returns nothing when nothing is due.
 func (d *DB) claimOnce(ctx context.Context, opts *sql.TxOptions, owner string, limit int, margin time.Duration,
-	skipProjects []string) ([]callRow, error) {
+	skipProjects []string) ([]*picasso.CallRecord, error) {
 	tx, err := d.db.BeginTxx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	stamp := micros(d.now())
+	at := d.now()
+	stamp := micros(at)
 	due, err := d.selectDue(ctx, tx, stamp, limit, skipProjects)
 	if err != nil || len(due) == 0 {
 		return nil, err
@@ -80,19 +77,25 @@ func (d *DB) claimOnce(ctx context.Context, opts *sql.TxOptions, owner string, l
 		claimed, owner, stamp, stamp+margin.Microseconds()); err != nil {
 		return nil, err
 	}
-	query, args, err := sqlx.In(`SELECT `+callColumns+` FROM calls WHERE id IN (?)`, append(claimed, expired...))
-	if err != nil {
+	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	var rows []callRow
-	if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
-		return nil, err
+	// The rows were read locked, so the updates above are all that
+	// changed them: apply those to what was read rather than read again.
+	calls, err := toCalls(due)
+	for _, c := range calls {
+		c.FinishedAt = at
+		if c.Status == picasso.CallRunning && c.Attempt >= c.MaxAttempts {
+			c.Status, c.LeaseOwner, c.Error = picasso.CallDead, "", errLeaseExpired
+			continue
+		}
+		c.Status, c.Attempt, c.LeaseOwner, c.StartedAt, c.FinishedAt = picasso.CallRunning, c.Attempt+1, owner, at, time.Time{}
 	}
-	return rows, tx.Commit()
+	return calls, err
 }
 
-func (d *DB) selectDue(ctx context.Context, tx *sqlx.Tx, stamp int64, limit int, skipProjects []string) ([]dueCall, error) {
-	query, args := `SELECT id, status, attempt, max_attempts FROM calls WHERE due_at <= ?`, []any{stamp}
+func (d *DB) selectDue(ctx context.Context, tx *sqlx.Tx, stamp int64, limit int, skipProjects []string) ([]callRow, error) {
+	query, args := `SELECT `+callColumns+` FROM calls WHERE due_at <= ?`, []any{stamp}
 	if len(skipProjects) > 0 {
 		q, a, err := sqlx.In(` AND project_id NOT IN (?)`, skipProjects)
 		if err != nil {
@@ -105,7 +108,7 @@ func (d *DB) selectDue(ctx context.Context, tx *sqlx.Tx, stamp int64, limit int,
 	if d.db.DriverName() == DriverMySQL {
 		query += ` FOR UPDATE SKIP LOCKED`
 	}
-	var due []dueCall
+	var due []callRow
 	err := tx.SelectContext(ctx, &due, query, args...)
 	return due, err
 }
@@ -139,14 +142,22 @@ func (d *DB) FinishCall(ctx context.Context, call *picasso.CallRecord, o picasso
 	if log == nil {
 		log = []byte{}
 	}
+	// A finish can deadlock with a claim that changes the same secondary
+	// indexes; exec runs the guarded update again.
 	res, err := d.exec(ctx, `UPDATE calls SET status = ?, due_at = ?, not_before = ?, finished_at = ?, `+
 		`lease_owner = '', http_status = ?, result = ?, result_truncated = ?, log = ?, error = ? `+
 		`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
 		string(o.Status), dueAt, micros(o.NotBefore), micros(stamp), o.HTTPStatus, result, o.ResultTruncated, log,
 		truncate(o.Error, 1024), call.ID, call.LeaseOwner, call.Attempt)
-	if err := expectOneRow(res, err, picasso.Errorf(picasso.ECONFLICT,
-		"Call %s attempt %d is no longer held by %s", call.ID, call.Attempt, call.LeaseOwner)); err != nil {
+	var rows int64
+	if err == nil {
+		rows, err = res.RowsAffected()
+	}
+	if err != nil {
 		return dbError(err)
+	}
+	if rows == 0 {
+		return picasso.Errorf(picasso.ECONFLICT, "Call %s attempt %d is no longer held by %s", call.ID, call.Attempt, call.LeaseOwner)
 	}
 	call.Status, call.FinishedAt, call.LeaseOwner = o.Status, stamp, ""
 	if o.Status == picasso.CallFailed {

@@ -7,11 +7,9 @@
 package fn
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 
@@ -69,41 +67,23 @@ func (c *Client) Ping(ctx context.Context) error {
 func (c *Client) do(ctx context.Context, method, target string, in, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return picasso.Wrap(picasso.EINTERNAL, err, "Internal error")
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
 	if err != nil {
 		return picasso.Wrap(picasso.EINTERNAL, err, "Internal error")
 	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
+	answer, err := driver.SendJSON(c.http, req, in, maxManagementBody)
 	if err != nil {
-		return driver.TransportError(ctx, err, driver.MsgTimeout)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxManagementBody))
-	if err != nil {
-		return driver.TransportError(ctx, err, driver.MsgTimeout)
+		return err
 	}
 	// Anything but a success is an error, a redirect included: it means
 	// a wrong base URL (see driver.NewHTTPClient).
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return statusError(newAPIError(method, req.URL, resp.StatusCode, data))
+	if answer.Status < 200 || answer.Status > 299 {
+		return statusError(newAPIError(method, req.URL, answer.Status, answer.Body))
 	}
 	if out == nil {
 		return nil
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := json.Unmarshal(answer.Body, out); err != nil {
 		return driver.InvalidResponse(fmt.Errorf("fn: %s %s: decoding the answer: %w", method, req.URL.Path, err))
 	}
 	return nil

@@ -347,3 +347,23 @@ func TestManagementTimeout(t *testing.T) {
 	}
 	wantCode(t, "Ping under a 1 ns timeout", c.Ping(context.Background()), picasso.ETIMEOUT)
 }
+
+// A caller's Fn-Invoke-Type cannot turn a sync route's call into a
+// detached one (which would answer 202 and hide the function's answer).
+func TestCallerCannotDetachASyncCall(t *testing.T) {
+	s, c := setup(t)
+	app := newApp(t, c, "sync")
+	r := createRoute(t, c, app, "/echo", fntest.ImageEcho, picasso.RouteSync)
+	res, err := c.Invoke(ctx(t), &picasso.Call{
+		App: app, Route: r, Method: "POST",
+		Header: http.Header{"Fn-Invoke-Type": {"detached"}},
+		Body:   strings.NewReader("payload"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if inv := s.Invocations(); res.Status != http.StatusOK || len(inv) != 1 || inv[0].Detached {
+		t.Errorf("status %d, invocations %+v: the caller detached a sync call", res.Status, inv)
+	}
+}

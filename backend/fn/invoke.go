@@ -48,6 +48,8 @@ func (c *Client) invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	if call.RequestID != "" {
 		req.Header.Set(picasso.RequestIDHeader, call.RequestID)
 	}
+	// Only the route decides how a call runs, never a caller.
+	req.Header.Del("Fn-Invoke-Type")
 
 	resp, err := c.http.Do(req)
 	if err != nil {

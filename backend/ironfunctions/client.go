@@ -8,7 +8,6 @@
 package ironfunctions
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -70,36 +69,19 @@ func newRequest(ctx context.Context, method string, u *url.URL, body io.Reader) 
 func (c *Client) do(ctx context.Context, op, method string, u *url.URL, in, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return picasso.Wrap(picasso.EINTERNAL, err, "Internal error")
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := newRequest(ctx, method, u, body)
+	req, err := newRequest(ctx, method, u, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
+	answer, err := driver.SendJSON(c.http, req, in, maxManagementBody)
 	if err != nil {
-		return driver.TransportError(ctx, err, driver.MsgTimeout)
+		return err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxManagementBody))
-	if err != nil {
-		return driver.TransportError(ctx, err, driver.MsgTimeout)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return statusError(op, resp.StatusCode, b)
+	if answer.Status != http.StatusOK {
+		return statusError(op, answer.Status, answer.Body)
 	}
 	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
+		if err := json.Unmarshal(answer.Body, out); err != nil {
 			return driver.InvalidResponse(err)
 		}
 	}

@@ -26,8 +26,8 @@ func (rt *Runtime) functionEnv(call *picasso.Call, callID, requestID string) []s
 			}
 		}
 	}
-	for name, values := range call.Header {
-		env["HEADER_"+envName(name)] = strings.Join(values, " ")
+	for _, name := range headerOrder(call.Header) {
+		env["HEADER_"+envName(name)] = strings.Join(call.Header[name], " ")
 	}
 	env["PATH"] = basePath
 	env["METHOD"] = call.Method
@@ -49,6 +49,33 @@ func (rt *Runtime) functionEnv(call *picasso.Call, callID, requestID string) []s
 		list = append(list, k+"="+env[k])
 	}
 	return list
+}
+
+// headerOrder lists the header's names in the order their variables are
+// set. Several spellings (X-Roles, X_Roles, x-ROLES) give one variable; the
+// canonical one, which is how the gateway spells what it sets, comes last
+// and wins, the others in sorted order: the outcome never depends on map
+// order.
+func headerOrder(h http.Header) []string {
+	names := slices.Sorted(maps.Keys(h))
+	slices.SortStableFunc(names, func(a, b string) int {
+		return cmpBool(isCanonical(a), isCanonical(b))
+	})
+	return names
+}
+
+func isCanonical(name string) bool {
+	return !strings.Contains(name, "_") && http.CanonicalHeaderKey(name) == name
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // envName turns a header name or config key into a variable name.

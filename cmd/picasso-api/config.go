@@ -49,6 +49,7 @@ type config struct {
 	KeystoneAppCredentialKey string
 	TokenCacheTTL            time.Duration
 	KeystoneTimeout          time.Duration
+	KeystoneMaxValidations   int
 
 	LogLevel  string
 	LogFile   string
@@ -61,7 +62,10 @@ type config struct {
 	ReadHeaderTimeout   time.Duration
 	IdleTimeout         time.Duration
 	DrainTimeout        time.Duration
+	BodyReadTimeout     time.Duration
+	MaxConnections      int
 	MetricsAddr         string
+	FunctionURL         string
 
 	Executions executionConfig
 	limitsConfig
@@ -172,6 +176,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e := &envFlags{fs: fs, getenv: getenv}
 	var dev bool
 	fs.BoolVar(&dev, "dev", false, "development defaults: embedded SQLite, local runtime, no authentication, 127.0.0.1 only (the same as giving no configuration)")
+	var devListen string
+	fs.StringVar(&devListen, "dev-listen", "", "--dev, but listening on this address, e.g. 0.0.0.0 to try Picasso in a container: ANYONE WHO REACHES IT IS ADMIN")
 
 	e.String(&c.Host, "host", "PICASSO_HOST", "", "address to listen on (default 127.0.0.1 with --auth noauth, else 0.0.0.0)")
 	e.Int(&c.Port, "port", "PICASSO_PORT", 10001, "port to listen on")
@@ -200,6 +206,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Secret(&c.KeystoneAppCredentialKey, "keystone-app-credential-secret", "PICASSO_KEYSTONE_APP_CREDENTIAL_SECRET", "application credential secret")
 	e.Duration(&c.TokenCacheTTL, "token-cache-ttl", "PICASSO_TOKEN_CACHE_TTL", keystone.DefaultCacheTTL, "how long a validated token is trusted without asking Keystone again; 0 disables the cache")
 	e.Duration(&c.KeystoneTimeout, "keystone-timeout", "PICASSO_KEYSTONE_TIMEOUT", keystone.DefaultTimeout, "deadline of each call to Keystone")
+	e.Int(&c.KeystoneMaxValidations, "keystone-max-validations", "PICASSO_KEYSTONE_MAX_VALIDATIONS", keystone.DefaultMaxValidations, "distinct tokens validated with Keystone at once; beyond, unknown tokens get 503 with Retry-After")
 
 	e.String(&c.LogLevel, "log-level", "PICASSO_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR")
 	e.String(&c.LogFile, "log-file", "PICASSO_LOG_FILE", "", "file to append logs to (default stdout)")
@@ -212,6 +219,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Duration(&c.BackendTimeout, "backend-timeout", "PICASSO_BACKEND_TIMEOUT", driver.DefaultTimeout, "deadline of each management call to the backend")
 	e.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "PICASSO_READ_HEADER_TIMEOUT", 10*time.Second, "time a client has to send its request headers")
 	e.Duration(&c.IdleTimeout, "idle-timeout", "PICASSO_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
+	e.Duration(&c.BodyReadTimeout, "body-read-timeout", "PICASSO_BODY_READ_TIMEOUT", gatewayDefaults.BodyReadTimeout, "time a client has to send a management request's body (a function call's body gets the route's timeout)")
+	e.Int(&c.MaxConnections, "max-connections", "PICASSO_MAX_CONNECTIONS", 4096, "concurrent client connections; more wait to be accepted")
+	e.String(&c.FunctionURL, "function-url", "PICASSO_FUNCTION_URL", "", "base URL of a separate origin for function calls, e.g. https://fn.example.com: /r/ and /webhooks/ are served only on its host, the API and UI never (recommended in production)")
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	e.Duration(&c.ScheduleMinInterval, "schedule-min-interval", "PICASSO_SCHEDULE_MIN_INTERVAL", schedule.DefaultMinInterval, "shortest gap allowed between two ticks of a schedule")
 	e.Duration(&c.ScheduleScanPeriod, "schedule-scan-period", "PICASSO_SCHEDULE_SCAN_PERIOD", schedule.DefaultScanPeriod, "how often each replica looks for due schedule ticks")
@@ -232,8 +242,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if dev {
+	if dev || devListen != "" {
 		c.applyDev(explicitFlags(fs))
+	}
+	if devListen != "" {
+		c.Host = devListen
+		c.AllowRemoteNoAuth = true
 	}
 	if err := c.complete(); err != nil {
 		return nil, err
@@ -289,6 +303,11 @@ func (c *config) complete() error {
 			return fmt.Errorf("invalid --public-url: %w", err)
 		}
 	}
+	if c.FunctionURL != "" {
+		if err := checkHTTPURL(c.FunctionURL); err != nil {
+			return fmt.Errorf("invalid --function-url: %w", err)
+		}
+	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
 	}
@@ -302,6 +321,12 @@ func (c *config) complete() error {
 		return errors.New("invalid --max-inflight-calls: must be positive")
 	case c.TokenCacheTTL < 0:
 		return errors.New("invalid --token-cache-ttl: must not be negative")
+	case c.KeystoneMaxValidations <= 0:
+		return errors.New("invalid --keystone-max-validations: must be positive")
+	case c.BodyReadTimeout <= 0:
+		return errors.New("invalid --body-read-timeout: must be positive")
+	case c.MaxConnections <= 0:
+		return errors.New("invalid --max-connections: must be positive")
 	case c.ScheduleMinInterval < time.Second:
 		return errors.New("invalid --schedule-min-interval: must be at least 1s")
 	case c.ScheduleScanPeriod <= 0:
@@ -369,7 +394,7 @@ func (c *config) completeAuth() error {
 			c.Host = "127.0.0.1"
 		}
 		if !isLoopback(c.Host) && !c.AllowRemoteNoAuth {
-			return fmt.Errorf("refusing --auth noauth on --host %s: anyone reaching it would be admin; use a loopback address or --allow-remote-noauth", c.Host)
+			return fmt.Errorf("refusing --auth noauth on --host %s: anyone reaching it would be admin; use a loopback address or --allow-remote-noauth (or, only to try Picasso out, --dev-listen %s)", c.Host, c.Host)
 		}
 	case authKeystone:
 		if c.Host == "" {

@@ -197,7 +197,12 @@ func TestKilledReplicaCallRunsAgain(t *testing.T) {
 	if call.Call.Attempt != 2 || call.Call.Result != "attempt 2" {
 		t.Errorf("call after the kill: %+v", call.Call)
 	}
-	if got := finishedRecords(first.logs.String(), second.logs.String())[id]; len(got) != 1 || got[0] != "succeeded" {
+	var got []string
+	waitFor(t, func() bool { // the worker logs an outcome just after it recorded it
+		got = finishedRecords(first.logs.String(), second.logs.String())[id]
+		return len(got) > 0
+	})
+	if len(got) != 1 || got[0] != "succeeded" {
 		t.Errorf("outcomes recorded for the call: %v, want one succeeded", got)
 	}
 }
@@ -245,15 +250,26 @@ func TestThreeReplicasDrainTheQueue(t *testing.T) {
 	for _, inv := range fake.Calls() {
 		ran[inv.Header.Get(picasso.HeaderCallID)]++
 	}
+	// A worker logs an outcome just after it recorded it.
 	logs := make([]string, len(replicas))
+	var finished map[string][]string
+	// Without every outcome logged after a generous wait, the checks below
+	// name the calls that are missing or doubled.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		for i, r := range replicas {
+			logs[i] = r.logs.String()
+		}
+		finished = finishedRecords(logs...)
+		if len(finished) >= calls || time.Now().After(deadline) {
+			break
+		}
+	}
 	working := 0
-	for i, r := range replicas {
-		logs[i] = r.logs.String()
-		if len(finishedRecords(logs[i])) > 0 {
+	for _, log := range logs {
+		if len(finishedRecords(log)) > 0 {
 			working++
 		}
 	}
-	finished := finishedRecords(logs...)
 	n := 0
 	for id := range ids {
 		n++

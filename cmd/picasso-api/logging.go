@@ -38,11 +38,25 @@ func newLogger(c *config, stdout io.Writer) (*slog.Logger, io.Closer, error) {
 		}
 		out, closer = f, f
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: durationsInMilliseconds}
 	if c.LogFormat == "text" || c.LogFormat == "" && isTerminal(out) {
 		return slog.New(slog.NewTextHandler(out, opts)), closer, nil
 	}
 	return slog.New(slog.NewJSONHandler(out, opts)), closer, nil
+}
+
+// durationsInMilliseconds logs every time.Duration the way the access log
+// does, as a number of milliseconds in a key ending in _ms, instead of
+// slog's raw nanoseconds (JSON) or Go strings (text), whatever the caller.
+func durationsInMilliseconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindDuration {
+		return a
+	}
+	key := a.Key
+	if !strings.HasSuffix(key, "_ms") {
+		key += "_ms"
+	}
+	return slog.Float64(key, float64(a.Value.Duration().Microseconds())/1000)
 }
 
 func isTerminal(w io.Writer) bool {

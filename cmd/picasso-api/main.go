@@ -1,5 +1,6 @@
 // Command picasso-api runs the Picasso gateway, and its maintenance
-// commands: migrate (database schema) and reconcile (store vs backend).
+// commands: migrate (database schema), reconcile (store vs backend) and
+// healthcheck (the running server's readiness, for containers).
 package main
 
 import (

@@ -34,6 +34,9 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if _, _, err := store.ParseURI(*uri); err != nil {
 		return fmt.Errorf("invalid --db-uri: %w", err)
 	}
+	if err := checkSQLiteWritable(*uri); err != nil {
+		return err
+	}
 	switch action {
 	case "up":
 		if err := store.MigrateUp(ctx, *uri); err != nil {

@@ -39,40 +39,31 @@ func newDriftedSetup(t *testing.T) (fake *ironfunctionstest.Server, app *picasso
 	return fake, app, reconcileCmd
 }
 
+// TestReconcileCommand reports, repairs and finds nothing left, for every
+// way of asking for the repair: --repair is a boolean flag like the
+// others, so it also takes a value, and --repair=false only reports.
 func TestReconcileCommand(t *testing.T) {
-	fake, app, reconcileCmd := newDriftedSetup(t)
-	out, err := reconcileCmd()
-	if err == nil || !strings.Contains(out, app.BackendName) || !strings.Contains(out, "app missing on backend") {
-		t.Fatalf("report: %v\n%s", err, out)
-	}
-	if fake.HasApp(app.BackendName) {
-		t.Fatal("a report without --repair changed the backend")
-	}
-	if out, err := reconcileCmd("--repair"); err != nil || !strings.Contains(out, `"Repaired":true`) {
-		t.Fatalf("repair: %v\n%s", err, out)
-	}
-	if !fake.HasApp(app.BackendName) {
-		t.Fatal("--repair did not create the app on the backend")
-	}
-	if out, err := reconcileCmd(); err != nil || out != "" {
-		t.Fatalf("drift after repair: %v\n%s", err, out)
-	}
-}
-
-// TestReconcileRepairTakesAValue: --repair is a boolean flag like the
-// others, so --repair=false reports and --repair=true repairs.
-func TestReconcileRepairTakesAValue(t *testing.T) {
-	fake, app, reconcileCmd := newDriftedSetup(t)
-	if out, err := reconcileCmd("--repair=false"); err == nil || !strings.Contains(out, `"Repaired":false`) {
-		t.Fatalf("--repair=false: %v\n%s", err, out)
-	}
-	if fake.HasApp(app.BackendName) {
-		t.Fatal("--repair=false changed the backend")
-	}
-	if out, err := reconcileCmd("--repair=true"); err != nil || !strings.Contains(out, `"Repaired":true`) {
-		t.Fatalf("--repair=true: %v\n%s", err, out)
-	}
-	if !fake.HasApp(app.BackendName) {
-		t.Fatal("--repair=true did not create the app on the backend")
+	for _, repair := range []string{"--repair", "--repair=true", "-repair"} {
+		t.Run(repair, func(t *testing.T) {
+			fake, app, reconcileCmd := newDriftedSetup(t)
+			for _, report := range [][]string{nil, {"--repair=false"}} {
+				out, err := reconcileCmd(report...)
+				if err == nil || !strings.Contains(out, app.BackendName) || !strings.Contains(out, "app missing on backend") {
+					t.Fatalf("report %v: %v\n%s", report, err, out)
+				}
+				if fake.HasApp(app.BackendName) {
+					t.Fatalf("a report %v changed the backend", report)
+				}
+			}
+			if out, err := reconcileCmd(repair); err != nil || !strings.Contains(out, `"Repaired":true`) {
+				t.Fatalf("repair: %v\n%s", err, out)
+			}
+			if !fake.HasApp(app.BackendName) {
+				t.Fatalf("%s did not create the app on the backend", repair)
+			}
+			if out, err := reconcileCmd(); err != nil || out != "" {
+				t.Fatalf("drift after repair: %v\n%s", err, out)
+			}
+		})
 	}
 }

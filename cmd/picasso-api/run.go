@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 
 	"github.com/picasso-faas/picasso/gateway"
 )
@@ -29,6 +30,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runMigrate(ctx, rest[1:], getenv, stdout, stderr)
 		case "reconcile":
 			return runReconcile(ctx, rest[1:], getenv, stdout, stderr)
+		case "healthcheck":
+			return runHealthcheck(ctx, rest[1:], getenv, stdout, stderr)
 		case "serve":
 			rest = rest[1:]
 		}
@@ -66,6 +69,9 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.listenAddr(), err)
 	}
 	addr := listener.Addr().String()
+	// Beyond the cap, connections wait in the kernel's backlog instead of
+	// each taking a goroutine and a descriptor.
+	listener = netutil.LimitListener(listener, cfg.MaxConnections)
 	gwConfig := deps.gatewayConfig
 	if gwConfig.PublicURL == "" {
 		gwConfig.PublicURL = "http://" + publicHostPort(addr)
@@ -124,7 +130,11 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 // logStart says how Picasso runs; in the embedded development mode it
 // says so first, so nobody mistakes it for a production setup.
 func logStart(logger *slog.Logger, cfg *config, addr string, elapsed time.Duration, backendAttrs ...any) {
-	if cfg.Auth == authNoAuth {
+	switch {
+	case cfg.Auth == authNoAuth && !isLoopback(cfg.Host):
+		_, port, _ := net.SplitHostPort(addr)
+		logger.Warn("!!! DEVELOPMENT MODE ON A NON-LOOPBACK ADDRESS: NO AUTHENTICATION, ANYONE WHO CAN REACH "+net.JoinHostPort(cfg.Host, port)+" IS ADMIN OF EVERY PROJECT; only to try Picasso out, never in production !!!", "host", cfg.Host)
+	case cfg.Auth == authNoAuth:
 		logger.Warn("development mode: no authentication, every caller is admin", "host", cfg.Host)
 	}
 	logger.Info("picasso-api ready", append([]any{

@@ -70,14 +70,16 @@ func TestScheduleTicksOnceAcrossReplicas(t *testing.T) {
 	const interval = 2 * time.Second
 	args := []string{"--auth", "noauth", "--backend", "local", "--functions-dir", "../../examples/functions",
 		"--db-uri", uri, "--auto-migrate", "--schedule-min-interval", "1s", "--schedule-scan-period", "100ms",
-		"--call-poll-interval", "100ms"}
+		"--call-poll-interval", "100ms", "--call-lease-margin", "1s"}
 
+	// A call the killed replica held comes back after its lease (the
+	// route's 2 s timeout plus the 1 s margin), within the wait below.
 	// The first replica migrates the database and registers the route in
 	// its local runtime; the others load the route from the store at start.
 	a := startReplica(t, args...)
 	p := "/v1/" + project
 	a.request(t, "POST", p+"/apps", `{"app":{"name":"ticker"}}`)
-	if status, _, body := a.request(t, "POST", p+"/apps/ticker/routes", `{"route":{"path":"/hello","image":"hello"}}`); status != 200 {
+	if status, _, body := a.request(t, "POST", p+"/apps/ticker/routes", `{"route":{"path":"/hello","image":"hello","timeout":2}}`); status != 200 {
 		t.Fatalf("create route: %d %s", status, body)
 	}
 	b := startReplica(t, args...)

@@ -64,8 +64,13 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		ScheduleMinInterval:    cfg.ScheduleMinInterval,
 		MaxSchedulesPerProject: cfg.MaxSchedulesPerProject,
 		MaxAsyncBodyBytes:      cfg.Executions.AsyncMaxBodyBytes,
+		BodyReadTimeout:        cfg.BodyReadTimeout,
+		FunctionURL:            cfg.FunctionURL,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
+	if err := checkSQLiteWritable(cfg.DBURI); err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, cfg.DBURI, store.Options{AutoMigrate: cfg.AutoMigrate})
 	if err != nil {
 		return nil, err
@@ -211,6 +216,7 @@ func keystoneOptions(cfg *config, logger *slog.Logger) keystone.Options {
 		AppCredentialSecret: cfg.KeystoneAppCredentialKey,
 		CacheTTL:            cfg.TokenCacheTTL,
 		Timeout:             cfg.KeystoneTimeout,
+		MaxValidations:      cfg.KeystoneMaxValidations,
 		Logger:              logger,
 	}
 }

@@ -45,6 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runBareProxy(ctx, args[1:], stdout)
 		case roleKeystone:
 			return runFakeKeystone(ctx, stdout)
+		case roleQueue:
+			return runQueueBench(ctx, args[1:], stdout, stderr)
 		}
 	}
 	opts, err := parseOptions(args, getenv, stderr)

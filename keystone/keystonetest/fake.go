@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/picasso-faas/picasso"
 )
 
 // FakeProjectID is the project of every token a Fake issues at login.
@@ -37,16 +39,17 @@ type Fake struct {
 	// Logins and Validations count the requests of each kind.
 	Logins, Validations atomic.Int64
 
-	mu     sync.Mutex
-	issued map[string]bool
-	tokens map[string]map[string]any
 	// status, when not 0, answers every validation.
-	status int
+	status atomic.Int64
 	// refuseService answers every validation 401, as if no service token
 	// were ever good.
-	refuseService bool
+	refuseService atomic.Bool
 	// gate, when set, holds validations until it is closed.
-	gate       chan struct{}
+	gate atomic.Pointer[chan struct{}]
+
+	mu         sync.Mutex
+	issued     map[string]bool
+	tokens     map[string]map[string]any
 	requestIDs []string
 	url        string
 }
@@ -82,19 +85,11 @@ func (f *Fake) SetToken(token string, body map[string]any) {
 
 // FailValidations makes every validation answer status; 0 restores the
 // normal answers.
-func (f *Fake) FailValidations(status int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.status = status
-}
+func (f *Fake) FailValidations(status int) { f.status.Store(int64(status)) }
 
 // RefuseServiceTokens makes every validation answer 401 while refuse is
 // true, whatever service token it carries.
-func (f *Fake) RefuseServiceTokens(refuse bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.refuseService = refuse
-}
+func (f *Fake) RefuseServiceTokens(refuse bool) { f.refuseService.Store(refuse) }
 
 // ExpireLogins forgets the tokens issued so far, as if they had expired:
 // a validation that carries one as service token answers 401.
@@ -107,9 +102,11 @@ func (f *Fake) ExpireLogins() {
 // HoldValidations makes validations wait until gate is closed (or their
 // client gives up); nil lets them through again.
 func (f *Fake) HoldValidations(gate chan struct{}) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.gate = gate
+	if gate == nil {
+		f.gate.Store(nil)
+		return
+	}
+	f.gate.Store(&gate)
 }
 
 // RequestIDs returns the X-Openstack-Request-Id of every validation so far.
@@ -173,25 +170,24 @@ func (f *Fake) validate(w http.ResponseWriter, r *http.Request) {
 	f.Validations.Add(1)
 	subject := r.Header.Get("X-Subject-Token")
 	f.mu.Lock()
-	gate, status, refuse := f.gate, f.status, f.refuseService
 	goodService := f.issued[r.Header.Get("X-Auth-Token")]
 	body, registered := f.tokens[subject]
 	if !registered && f.issued[subject] {
 		body, registered = issuedTokenBody([]string{"password"}), true
 	}
-	f.requestIDs = append(f.requestIDs, r.Header.Get("X-Openstack-Request-Id"))
+	f.requestIDs = append(f.requestIDs, r.Header.Get(picasso.RequestIDHeader))
 	f.mu.Unlock()
-	if gate != nil {
+	if gate := f.gate.Load(); gate != nil {
 		select {
-		case <-gate:
+		case <-*gate:
 		case <-r.Context().Done():
 			return
 		}
 	}
-	switch {
+	switch status := int(f.status.Load()); {
 	case status != 0:
 		writeError(w, status, "fake")
-	case refuse || !goodService:
+	case f.refuseService.Load() || !goodService:
 		writeError(w, http.StatusUnauthorized, "The request you have made requires authentication.")
 	case !registered || r.URL.RawQuery != "nocatalog":
 		writeError(w, http.StatusNotFound, "Could not recognize Fernet token")
