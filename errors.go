@@ -5,6 +5,12 @@ import (
 	"fmt"
 )
 
+// ErrRouteMissing is in the chain of a backend's error when a call names
+// a route the backend does not hold although the store does: drift, or a
+// create or delete of the route in progress on some replica (the store is
+// written first, the backend second).
+var ErrRouteMissing = errors.New("route missing on the backend")
+
 // Code classifies an error; the HTTP layer maps each code to one status.
 type Code string
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"time"
 )
 
 // Store keeps Picasso's own state: which project owns which app, and every
@@ -50,12 +51,36 @@ type Store interface {
 	// still has webhook.UpdatedAt, i.e. nobody changed it since it was read.
 	UpdateWebhook(ctx context.Context, webhook *Webhook) error
 	DeleteWebhook(ctx context.Context, appID, path, id string) error
+	// RememberSignature records a signed webhook call's signature until
+	// expires; ECONFLICT when it is recorded already (a replay), whichever
+	// replica recorded it.
+	RememberSignature(ctx context.Context, key string, expires time.Time) error
 
-	// Generation is a counter every write increments; replicas compare it
-	// to know when their cached routes went stale.
-	Generation(ctx context.Context) (int64, error)
+	// LockApp holds a lock on the app with that backend name, shared by
+	// every replica on the store, until unlock is called; a management
+	// operation holds it from its first write to its last compensation.
+	LockApp(ctx context.Context, backendName string) (unlock func(), err error)
+
+	// Changes returns, ordered by id, up to limit entries of the change
+	// feed with an id above after, and those whose ids are in also.
+	// Every write of an app or a route appends one entry in its own
+	// transaction; replicas tail the feed to drop exactly the cached
+	// entries that went stale. Ids grow, but a transaction may commit a
+	// smaller id after a larger one is visible, so readers keep the gaps
+	// they saw in also for a while.
+	Changes(ctx context.Context, after int64, also []int64, limit int) ([]Change, error)
+	// LastChange returns the largest id of the feed, where a new reader starts.
+	LastChange(ctx context.Context) (int64, error)
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// Change is one entry of the store's change feed: the app with that
+// backend name changed (Path "") or its route at Path did.
+type Change struct {
+	ID          int64  `db:"id"`
+	BackendName string `db:"backend_name"`
+	Path        string `db:"path"`
 }
 
 // Backend is a FaaS runtime that Picasso forwards apps, routes and calls to.

@@ -82,7 +82,11 @@ func (s *Server) handleCreateApp() http.Handler {
 		if err := s.checkConfig(app.Config); err != nil {
 			return err
 		}
-		defer s.lockApp(projectID, app.Name)()
+		unlock, err := s.lockApp(r.Context(), projectID, app.Name)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		limit, err := s.limitOf(r.Context(), projectID, picasso.ResourceApps)
 		if err != nil {
 			return err
@@ -94,7 +98,7 @@ func (s *Server) handleCreateApp() http.Handler {
 			s.undo(r, "delete app row", s.store.DeleteApp(context.WithoutCancel(r.Context()), app.ID))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, "")
 		writeJSON(w, http.StatusOK, appResponse{App: newAppView(app), Message: "App successfully created"})
 		return nil
 	})
@@ -134,7 +138,11 @@ func (s *Server) handleUpdateApp() http.Handler {
 		if err := s.decodeBody(r, "updateApp", &req); err != nil {
 			return err
 		}
-		defer s.lockApp(vars["project_id"], vars["app"])()
+		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		old, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
 		if err != nil {
 			return err
@@ -158,7 +166,7 @@ func (s *Server) handleUpdateApp() http.Handler {
 			s.undo(r, "restore backend app", s.backendOp("update_app", func() error { return s.backend.UpdateApp(undo, old) }))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, "")
 		writeJSON(w, http.StatusOK, appResponse{App: newAppView(&app), Message: "App successfully updated"})
 		return nil
 	})
@@ -169,7 +177,11 @@ func (s *Server) handleUpdateApp() http.Handler {
 func (s *Server) handleDeleteApp() http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		vars := mux.Vars(r)
-		defer s.lockApp(vars["project_id"], vars["app"])()
+		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		app, err := s.store.GetApp(r.Context(), vars["project_id"], vars["app"])
 		if err != nil {
 			return err
@@ -182,7 +194,7 @@ func (s *Server) handleDeleteApp() http.Handler {
 			s.undo(r, "restore app row", s.store.CreateApp(context.WithoutCancel(r.Context()), app))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, "")
 		writeJSON(w, http.StatusOK, messageResponse{Message: "App successfully deleted"})
 		return nil
 	})

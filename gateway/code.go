@@ -108,7 +108,11 @@ func (s *Server) handlePutCode() http.Handler {
 			return errCodeTooLarge(limits)
 		}
 		vars := mux.Vars(r)
-		defer s.lockApp(vars["project_id"], vars["app"])()
+		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		app, rt, err := s.routeOf(r)
 		if err != nil {
 			return err

@@ -136,6 +136,9 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, entry resolvedR
 		Body:      http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes),
 		RequestID: picasso.RequestIDFrom(r.Context()),
 	})
+	if errors.Is(err, picasso.ErrRouteMissing) {
+		return s.routeNotDeployed(r, entry, err)
+	}
 	if err != nil {
 		return s.callError(ctx, err)
 	}
@@ -177,6 +180,19 @@ func (s *Server) callError(ctx context.Context, err error) error {
 		return picasso.Wrap(picasso.ETIMEOUT, err, "Function timed out")
 	}
 	return err
+}
+
+// routeNotDeployed answers a call to a route the store has and the backend
+// lacks. With several replicas that is mostly a race with a create (the
+// store is written first) or a delete of the route elsewhere, so the
+// caller gets the 404 it gets just before or after, and the entry is
+// dropped from the cache. Lasting drift is logged for reconcile.
+func (s *Server) routeNotDeployed(r *http.Request, entry resolvedRoute, err error) error {
+	s.routes.forget(entry.app.BackendName, entry.route.Path)
+	s.logger.WarnContext(r.Context(), "route missing on the backend: being created or deleted, or drift for picasso-api reconcile",
+		"app", entry.app.BackendName, "route", entry.route.Path, "error", err,
+		"request_id", picasso.RequestIDFrom(r.Context()))
+	return picasso.Errorf(picasso.ENOTFOUND, "Route %s is not deployed on the backend: it is being created or deleted", entry.route.Path)
 }
 
 func (s *Server) errTooLarge() error {

@@ -149,7 +149,11 @@ func (s *Server) handleCreateRoute() http.Handler {
 		if err := s.checkConfig(rt.Config); err != nil {
 			return err
 		}
-		defer s.lockApp(app.ProjectID, app.Name)()
+		unlock, err := s.lockApp(r.Context(), app.ProjectID, app.Name)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		limit, err := s.limitOf(r.Context(), app.ProjectID, picasso.ResourceRoutes)
 		if err != nil {
 			return err
@@ -161,7 +165,7 @@ func (s *Server) handleCreateRoute() http.Handler {
 			s.undo(r, "delete route row", s.store.DeleteRoute(context.WithoutCancel(r.Context()), app.ID, rt.Path))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, rt.Path)
 		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, rt), Message: "App route successfully created"})
 		return nil
 	})
@@ -196,7 +200,11 @@ func (s *Server) handleUpdateRoute() http.Handler {
 			return err
 		}
 		vars := mux.Vars(r)
-		defer s.lockApp(vars["project_id"], vars["app"])()
+		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		app, old, err := s.routeOf(r)
 		if err != nil {
 			return err
@@ -220,7 +228,7 @@ func (s *Server) handleUpdateRoute() http.Handler {
 			s.undo(r, "restore backend route", s.backendOp("update_route", func() error { return s.backend.UpdateRoute(undo, app, old) }))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, rt.Path)
 		writeJSON(w, http.StatusOK, routeResponse{Route: s.newRouteView(r, app, &rt), Message: "Route successfully updated"})
 		return nil
 	})
@@ -231,7 +239,11 @@ func (s *Server) handleUpdateRoute() http.Handler {
 func (s *Server) handleDeleteRoute() http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		vars := mux.Vars(r)
-		defer s.lockApp(vars["project_id"], vars["app"])()
+		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		app, rt, err := s.routeOf(r)
 		if err != nil {
 			return err
@@ -253,7 +265,7 @@ func (s *Server) handleDeleteRoute() http.Handler {
 			s.undo(r, "recreate route on backend", s.backend.CreateRoute(context.WithoutCancel(r.Context()), app, rt))
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, rt.Path)
 		writeJSON(w, http.StatusOK, messageResponse{Message: "Route successfully deleted"})
 		return nil
 	})

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/picasso-faas/picasso"
@@ -29,12 +28,6 @@ const signaturePrefix = "sha256="
 // to refuse its replay.
 const webhookSignatureWindow = 5 * time.Minute
 
-// maxRememberedSignatures bounds the replay cache. Only holders of a
-// webhook's secret can add to it, so filling it takes over 300 signed
-// calls a second; past it, signed calls are shed with 503 rather than let
-// a replay through.
-const maxRememberedSignatures = 100_000
-
 var (
 	errUnsigned = picasso.Errorf(picasso.EBADSIGNATURE,
 		"Missing webhook signature: send %s and %s", WebhookTimestampHeader, WebhookSignatureHeader)
@@ -43,7 +36,6 @@ var (
 		int(webhookSignatureWindow.Seconds()))
 	errBadSignature = picasso.Errorf(picasso.EBADSIGNATURE, "Invalid webhook signature")
 	errReplayed     = picasso.Errorf(picasso.EBADSIGNATURE, "Webhook request was already received (replayed)")
-	errTooManySigns = picasso.Errorf(picasso.EUNAVAILABLE, "Too many signed webhook calls; retry later")
 )
 
 // webhookMAC is HMAC-SHA256(secret, timestamp + "." + body): signing the
@@ -60,7 +52,7 @@ func webhookMAC(secret, timestamp string, body []byte) []byte {
 // readSignedBody reads the body of a call to a signed webhook and returns
 // it once the signature proved it was sent by a holder of the secret,
 // recently, and not before.
-func (s *Server) readSignedBody(w http.ResponseWriter, r *http.Request, wh *picasso.Webhook, seen *replayCache) ([]byte, error) {
+func (s *Server) readSignedBody(w http.ResponseWriter, r *http.Request, wh *picasso.Webhook) ([]byte, error) {
 	timestamp, signature := r.Header.Get(WebhookTimestampHeader), r.Header.Get(WebhookSignatureHeader)
 	if timestamp == "" || signature == "" {
 		return nil, errUnsigned
@@ -91,45 +83,14 @@ func (s *Server) readSignedBody(w http.ResponseWriter, r *http.Request, wh *pica
 		return nil, errBadSignature
 	}
 	// The key is the canonical MAC: the same signature in upper case is
-	// the same request.
-	if err := seen.remember(wh.ID+":"+hex.EncodeToString(given), sent.Add(webhookSignatureWindow), now); err != nil {
+	// the same request. The store remembers it for every replica until the
+	// timestamp leaves the window, after which the call is refused anyway.
+	err = s.store.RememberSignature(r.Context(), wh.ID+":"+hex.EncodeToString(given), sent.Add(webhookSignatureWindow))
+	if picasso.IsCode(err, picasso.ECONFLICT) {
+		return nil, errReplayed
+	}
+	if err != nil {
 		return nil, err
 	}
 	return body, nil
-}
-
-// replayCache remembers the signatures of accepted calls until their
-// timestamps fall out of the window, after which they are refused anyway.
-// It is per process: a replay sent to another replica within the window
-// is not detected.
-type replayCache struct {
-	mu      sync.Mutex
-	max     int
-	expires map[string]time.Time
-}
-
-func newReplayCache(max int) *replayCache {
-	return &replayCache{max: max, expires: map[string]time.Time{}}
-}
-
-// remember records key until expires; errReplayed if it is already
-// recorded, errTooManySigns when the cache is full of live entries.
-func (c *replayCache) remember(key string, expires, now time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if until, ok := c.expires[key]; ok && now.Before(until) {
-		return errReplayed
-	}
-	if len(c.expires) >= c.max {
-		for k, until := range c.expires {
-			if !now.Before(until) {
-				delete(c.expires, k)
-			}
-		}
-		if len(c.expires) >= c.max {
-			return errTooManySigns
-		}
-	}
-	c.expires[key] = expires
-	return nil
 }

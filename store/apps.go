@@ -61,7 +61,10 @@ func (d *DB) createApp(ctx context.Context, app *picasso.App, check func(tx *sql
 		if classify(err) == failureDuplicate {
 			return picasso.Wrap(picasso.ECONFLICT, err, "App %s already exists", app.Name)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return d.recordChange(ctx, tx, app.BackendName, "")
 	})
 	if err != nil {
 		return err
@@ -128,7 +131,10 @@ func (d *DB) UpdateApp(ctx context.Context, app *picasso.App) error {
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE apps SET description = ?, config = ?, updated_at = ? WHERE id = ?`,
 			app.Description, config, stamp, app.ID)
-		return expectOneRow(res, err, appNotFound(app.Name))
+		if err := expectOneRow(res, err, appNotFound(app.Name)); err != nil {
+			return err
+		}
+		return d.recordAppChange(ctx, tx, app.ID, "")
 	})
 	if err != nil {
 		return err
@@ -140,8 +146,11 @@ func (d *DB) UpdateApp(ctx context.Context, app *picasso.App) error {
 // DeleteApp removes the app; ECONFLICT while it still has routes.
 func (d *DB) DeleteApp(ctx context.Context, appID string) error {
 	return d.write(ctx, func(tx *sqlx.Tx) error {
-		var name string
-		err := tx.GetContext(ctx, &name, `SELECT name FROM apps WHERE id = ?`, appID)
+		var app struct {
+			Name        string `db:"name"`
+			BackendName string `db:"backend_name"`
+		}
+		err := tx.GetContext(ctx, &app, `SELECT name, backend_name FROM apps WHERE id = ?`, appID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return appNotFound(appID)
 		}
@@ -150,8 +159,11 @@ func (d *DB) DeleteApp(ctx context.Context, appID string) error {
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM apps WHERE id = ?`, appID)
 		if classify(err) == failureForeignKey {
-			return picasso.Wrap(picasso.ECONFLICT, err, "App %s has routes; delete them first", name)
+			return picasso.Wrap(picasso.ECONFLICT, err, "App %s has routes; delete them first", app.Name)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return d.recordChange(ctx, tx, app.BackendName, "")
 	})
 }

@@ -149,7 +149,7 @@ func (d *DB) InsertCall(ctx context.Context, rec *picasso.CallRecord, maxWaiting
 	if body == nil {
 		body = []byte{}
 	}
-	_, err := d.db.ExecContext(ctx, `INSERT INTO calls (id, project_id, app_id, app_name, route_path, status, `+
+	_, err := d.exec(ctx, `INSERT INTO calls (id, project_id, app_id, app_name, route_path, status, `+
 		`trigger_kind, attempt, max_attempts, timeout_us, idempotency_key, callback_url, request_id, request_method, `+
 		`request_query, request_headers, request_body, created_at, not_before, due_at, result, log) `+
 		`VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -260,7 +260,7 @@ func toCalls(rows []callRow) ([]*picasso.CallRecord, error) {
 
 // CancelCall cancels the project's call while it waits.
 func (d *DB) CancelCall(ctx context.Context, projectID, id string) (*picasso.CallRecord, error) {
-	res, err := d.db.ExecContext(ctx, `UPDATE calls SET status = 'cancelled', due_at = NULL, finished_at = ? `+
+	res, err := d.exec(ctx, `UPDATE calls SET status = 'cancelled', due_at = NULL, finished_at = ? `+
 		`WHERE project_id = ? AND id = ? AND status IN ('queued', 'failed')`, micros(d.now()), projectID, id)
 	return d.afterTransition(ctx, projectID, id, res, err, "Only a queued call can be cancelled")
 }
@@ -269,7 +269,7 @@ func (d *DB) CancelCall(ctx context.Context, projectID, id string) (*picasso.Cal
 // with its attempts counted afresh.
 func (d *DB) RequeueCall(ctx context.Context, projectID, id string) (*picasso.CallRecord, error) {
 	stamp := micros(d.now())
-	res, err := d.db.ExecContext(ctx, `UPDATE calls SET status = 'queued', trigger_kind = 'retry', attempt = 0, `+
+	res, err := d.exec(ctx, `UPDATE calls SET status = 'queued', trigger_kind = 'retry', attempt = 0, `+
 		`not_before = ?, due_at = ?, started_at = 0, finished_at = 0, lease_owner = '', http_status = 0, `+
 		`result_truncated = FALSE, error = '' WHERE project_id = ? AND id = ? AND status IN ('dead', 'failed')`,
 		stamp, stamp, projectID, id)
@@ -308,7 +308,7 @@ func (d *DB) PurgeCalls(ctx context.Context, cutoff time.Time, limit int) (int, 
 	if err != nil {
 		return 0, dbError(err)
 	}
-	res, err := d.db.ExecContext(ctx, query, args...)
+	res, err := d.exec(ctx, query, args...)
 	if err != nil {
 		return 0, dbError(err)
 	}

@@ -49,7 +49,11 @@ func (d *DB) PutCode(ctx context.Context, v *picasso.CodeVersion, data []byte) e
 			return err
 		}
 		v.Version = version
-		return releaseBlobs(ctx, tx, old)
+		if err := releaseBlobs(ctx, tx, old); err != nil {
+			return err
+		}
+		// Other replicas' cached route must learn the new version.
+		return d.recordAppChange(ctx, tx, v.AppID, v.Path)
 	})
 	if err != nil {
 		return err

@@ -1,7 +1,7 @@
 // Package store keeps Picasso's apps and routes in MySQL/MariaDB or SQLite
 // through one implementation of picasso.Store. Both databases run the same
-// queries: "?" placeholders, byte-wise text comparison, and a generation
-// counter that every write advances in its own transaction.
+// queries: "?" placeholders, byte-wise text comparison, and a change feed
+// that every write of an app or a route appends to in its own transaction.
 package store
 
 import (
@@ -65,6 +65,12 @@ type DB struct {
 	db      *sqlx.DB
 	clock   func() time.Time
 	waiting waitingCounts
+	// retry reruns writes that a concurrent transaction made fail.
+	retry retryPolicy
+	// lockSlots bounds the app locks held at once to half the pool: each
+	// holds a connection while its operation needs another one to write,
+	// and the pool must never be all lock holders waiting for a write.
+	lockSlots chan struct{}
 }
 
 var _ picasso.Store = (*DB)(nil)
@@ -104,7 +110,7 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &DB{db: db, clock: clock}, nil
+	return &DB{db: db, clock: clock, retry: defaultRetry, lockSlots: make(chan struct{}, max(1, opts.MaxOpenConns/2))}, nil
 }
 
 // openPool makes the pool without connecting yet.
@@ -157,29 +163,36 @@ func (d *DB) SQL() *sql.DB { return d.db.DB }
 // Close closes every connection of the pool.
 func (d *DB) Close() error { return d.db.Close() }
 
-// Generation returns the counter that every write advances.
-func (d *DB) Generation(ctx context.Context) (int64, error) {
-	var generation int64
-	err := d.db.GetContext(ctx, &generation, `SELECT counter FROM generation WHERE id = 1`)
-	return generation, dbError(err)
+// write runs fn in a transaction. fn returns *picasso.Error values; anything else is mapped by dbError. A
+// transaction that a deadlock, lock wait timeout or certification failure
+// aborted runs again (see retryPolicy), so fn must not have effects
+// outside the transaction.
+func (d *DB) write(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	return dbError(d.retry.run(ctx, func() error { return d.writeOnce(ctx, fn) }))
 }
 
-// write runs fn in a transaction that also advances the generation, so
-// that a reader who sees the new generation also sees the write. fn
-// returns *picasso.Error values; anything else is mapped by dbError.
-func (d *DB) write(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+func (d *DB) writeOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return dbError(err)
+		return err
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return dbError(err)
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE generation SET counter = counter + 1 WHERE id = 1`); err != nil {
-		return dbError(err)
-	}
-	return dbError(tx.Commit())
+	return tx.Commit()
+}
+
+// exec runs one autocommitted write statement, again if a concurrent
+// transaction made it fail.
+func (d *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := d.retry.run(ctx, func() error {
+		var err error
+		res, err = d.db.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 // now is the time the store stamps rows with: UTC, in the microseconds

@@ -14,7 +14,7 @@ var _ picasso.Leases = (*DB)(nil)
 func (d *DB) TryLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
 	stamp := d.now()
 	expires := micros(stamp.Add(ttl))
-	res, err := d.db.ExecContext(ctx, `UPDATE leases SET owner = ?, expires_at = ? `+
+	res, err := d.exec(ctx, `UPDATE leases SET owner = ?, expires_at = ? `+
 		`WHERE name = ? AND (owner = ? OR expires_at < ?)`, owner, expires, name, owner, micros(stamp))
 	if err != nil {
 		return false, dbError(err)
@@ -22,7 +22,7 @@ func (d *DB) TryLease(ctx context.Context, name, owner string, ttl time.Duration
 	if n, err := res.RowsAffected(); err != nil || n > 0 {
 		return n > 0, dbError(err)
 	}
-	_, err = d.db.ExecContext(ctx, `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)`, name, owner, expires)
+	_, err = d.exec(ctx, `INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)`, name, owner, expires)
 	switch {
 	case err == nil:
 		return true, nil

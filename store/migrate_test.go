@@ -55,8 +55,8 @@ func TestMigrationsUpDownUp(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: Open of a migrated database: %v", round, err)
 			}
-			if g, err := s.Generation(ctx); err != nil || g != 0 {
-				t.Errorf("round %d: Generation() = %d, %v; want a fresh 0", round, g, err)
+			if last, err := s.LastChange(ctx); err != nil || last != 0 {
+				t.Errorf("round %d: LastChange() = %d, %v; want an empty feed", round, last, err)
 			}
 			if apps, err := s.ListApps(ctx, projectA, picasso.Page{}); err != nil || len(apps) != 0 {
 				t.Errorf("round %d: ListApps() = %d apps, %v; want none", round, len(apps), err)

@@ -37,16 +37,28 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 		// claim, or deadlock with it.
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
+	var calls []*picasso.CallRecord
+	err = d.retry.run(ctx, func() error {
+		var err error
+		calls, err = d.claimOnce(ctx, opts, owner, limit, margin, skipProjects)
+		return err
+	})
+	return calls, dbError(err)
+}
+
+// claimOnce is one claim transaction; it returns nothing when nothing is due.
+func (d *DB) claimOnce(ctx context.Context, opts *sql.TxOptions, owner string, limit int, margin time.Duration,
+	skipProjects []string) ([]*picasso.CallRecord, error) {
 	tx, err := d.db.BeginTxx(ctx, opts)
 	if err != nil {
-		return nil, dbError(err)
+		return nil, err
 	}
 	defer tx.Rollback()
 	at := d.now()
 	stamp := micros(at)
 	due, err := d.selectDue(ctx, tx, stamp, limit, skipProjects)
 	if err != nil || len(due) == 0 {
-		return nil, dbError(err)
+		return nil, err
 	}
 	var expired, claimed []string
 	for _, c := range due {
@@ -58,15 +70,15 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 	}
 	if err := execIn(ctx, tx, `UPDATE calls SET status = 'dead', due_at = NULL, finished_at = ?, lease_owner = '', `+
 		`error = ? WHERE id IN (?)`, expired, stamp, errLeaseExpired); err != nil {
-		return nil, dbError(err)
+		return nil, err
 	}
 	if err := execIn(ctx, tx, `UPDATE calls SET status = 'running', attempt = attempt + 1, lease_owner = ?, `+
 		`started_at = ?, finished_at = 0, due_at = ? + timeout_us WHERE id IN (?)`,
 		claimed, owner, stamp, stamp+margin.Microseconds()); err != nil {
-		return nil, dbError(err)
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, dbError(err)
+		return nil, err
 	}
 	// The rows were read locked, so the updates above are all that
 	// changed them: apply those to what was read rather than read again.
@@ -115,10 +127,6 @@ func execIn(ctx context.Context, tx *sqlx.Tx, query string, ids []string, args .
 	return err
 }
 
-// finishTries bounds how often FinishCall runs its update when the
-// database reports a deadlock or a lock wait timeout.
-const finishTries = 4
-
 // FinishCall records the outcome of call's running attempt, provided
 // call.LeaseOwner still holds that attempt.
 func (d *DB) FinishCall(ctx context.Context, call *picasso.CallRecord, o picasso.CallOutcome) error {
@@ -134,24 +142,16 @@ func (d *DB) FinishCall(ctx context.Context, call *picasso.CallRecord, o picasso
 	if log == nil {
 		log = []byte{}
 	}
-	var rows int64
-	var err error
 	// A finish can deadlock with a claim that changes the same secondary
-	// indexes; the guarded update may simply be run again.
-	for try := 1; ; try++ {
-		var res sql.Result
-		res, err = d.db.ExecContext(ctx, `UPDATE calls SET status = ?, due_at = ?, not_before = ?, finished_at = ?, `+
-			`lease_owner = '', http_status = ?, result = ?, result_truncated = ?, log = ?, error = ? `+
-			`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
-			string(o.Status), dueAt, micros(o.NotBefore), micros(stamp), o.HTTPStatus, result, o.ResultTruncated, log,
-			truncate(o.Error, 1024), call.ID, call.LeaseOwner, call.Attempt)
-		if err == nil {
-			rows, err = res.RowsAffected()
-		}
-		if err == nil || classify(err) != failureUnavailable || try == finishTries || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(time.Duration(try) * 5 * time.Millisecond)
+	// indexes; exec runs the guarded update again.
+	res, err := d.exec(ctx, `UPDATE calls SET status = ?, due_at = ?, not_before = ?, finished_at = ?, `+
+		`lease_owner = '', http_status = ?, result = ?, result_truncated = ?, log = ?, error = ? `+
+		`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
+		string(o.Status), dueAt, micros(o.NotBefore), micros(stamp), o.HTTPStatus, result, o.ResultTruncated, log,
+		truncate(o.Error, 1024), call.ID, call.LeaseOwner, call.Attempt)
+	var rows int64
+	if err == nil {
+		rows, err = res.RowsAffected()
 	}
 	if err != nil {
 		return dbError(err)

@@ -79,7 +79,7 @@ func (d *DB) withinQuota(ctx context.Context, tx *sqlx.Tx, projectID string, res
 // inserting the row in the same transaction would let two first creates
 // of a project race on the insert instead of queueing on the lock.
 func (d *DB) ensureQuotaLock(ctx context.Context, projectID string) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO quota_locks (project_id) VALUES (?)`, projectID)
+	_, err := d.exec(ctx, `INSERT INTO quota_locks (project_id) VALUES (?)`, projectID)
 	if classify(err) == failureDuplicate {
 		return nil
 	}

@@ -60,7 +60,10 @@ func (d *DB) createRoute(ctx context.Context, route *picasso.Route, check func(t
 		case failureForeignKey:
 			return picasso.Wrap(picasso.ENOTFOUND, err, "App %s not found", route.AppID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return d.recordAppChange(ctx, tx, route.AppID, route.Path)
 	})
 	if err != nil {
 		return err
@@ -122,7 +125,10 @@ func (d *DB) UpdateRoute(ctx context.Context, route *picasso.Route) error {
 			route.Type, route.Image, route.IsPublic, route.ForwardToken, route.Memory, route.Timeout, route.MaxConcurrency,
 			route.Format, config, headers, route.CallbackURL, route.RecordSync, route.MaxAttempts, route.Runtime, route.Handler,
 			stamp, route.AppID, route.Path)
-		return expectOneRow(res, err, routeNotFound(route.Path))
+		if err := expectOneRow(res, err, routeNotFound(route.Path)); err != nil {
+			return err
+		}
+		return d.recordAppChange(ctx, tx, route.AppID, route.Path)
 	})
 	if err != nil {
 		return err
@@ -138,6 +144,9 @@ func (d *DB) DeleteRoute(ctx context.Context, appID, path string) error {
 		if err := expectOneRow(res, err, routeNotFound(path)); err != nil {
 			return err
 		}
-		return deleteRouteCode(ctx, tx, appID, path)
+		if err := deleteRouteCode(ctx, tx, appID, path); err != nil {
+			return err
+		}
+		return d.recordAppChange(ctx, tx, appID, path)
 	})
 }

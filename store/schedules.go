@@ -214,7 +214,7 @@ func (d *DB) DeleteSchedule(ctx context.Context, projectID, id string) error {
 // the write generation: nothing caches schedules, and the scheduler's
 // writes would otherwise flush every replica's route cache at each tick.
 func (d *DB) AdvanceSchedule(ctx context.Context, id string, tick, next time.Time) (bool, error) {
-	res, err := d.db.ExecContext(ctx, `UPDATE schedules SET next_run_at = ?, last_run_at = ?, runs = runs + 1 `+
+	res, err := d.exec(ctx, `UPDATE schedules SET next_run_at = ?, last_run_at = ?, runs = runs + 1 `+
 		`WHERE id = ? AND enabled = ? AND next_run_at = ?`, nullTime(next), nullTime(tick), id, true, nullTime(tick))
 	if err != nil {
 		return false, dbError(err)

@@ -195,6 +195,6 @@ func (d *DB) AddTriggerStatus(ctx context.Context, id string, delta picasso.Trig
 		query += `, last_error = ?, last_error_at = ?`
 		args = append(args, truncate(delta.LastError, 1024), delta.LastErrorAt.UTC().Truncate(time.Microsecond))
 	}
-	_, err := d.db.ExecContext(ctx, query+` WHERE id = ?`, append(args, id)...)
+	_, err := d.exec(ctx, query+` WHERE id = ?`, append(args, id)...)
 	return dbError(err)
 }

@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/picasso-faas/picasso"
 )
@@ -39,7 +40,7 @@ func TransportError(ctx context.Context, err error, timeoutMsg string) *picasso.
 // RouteMissing is the error of a call to a route the store has and the
 // backend does not: drift between the two, not the caller's fault.
 func RouteMissing(cause error) *picasso.Error {
-	return picasso.Wrap(picasso.EBADGATEWAY, cause, MsgRouteMissing)
+	return picasso.Wrap(picasso.EBADGATEWAY, fmt.Errorf("%w: %w", picasso.ErrRouteMissing, cause), MsgRouteMissing)
 }
 
 // InvalidResponse is the error of an answer that cannot be decoded.

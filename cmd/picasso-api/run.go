@@ -90,6 +90,10 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
 	cacheCtx, stopCache := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopCache()
 	go gw.Run(cacheCtx)
+	replicaDone := make(chan struct{})
+	go func() { defer close(replicaDone); deps.replica.Run(cacheCtx) }()
+	// Deferred, so that the replica leaves the table before the database closes.
+	defer func() { stopCache(); <-replicaDone }()
 	stopWorker := deps.executions.start()
 	// Deferred, so that it stops before the database closes.
 	defer deps.scheduler.start()()

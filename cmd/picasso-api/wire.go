@@ -22,6 +22,7 @@ import (
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/reconcile"
+	"github.com/picasso-faas/picasso/replicas"
 	"github.com/picasso-faas/picasso/store"
 )
 
@@ -32,7 +33,10 @@ type dependencies struct {
 	executions    *executions
 	scheduler     *scheduler
 	triggers      *triggers
-	closers       []func(context.Context) error
+	// replica beats in the heartbeat table and does the shared
+	// housekeeping when it holds the lease.
+	replica *replicas.Replica
+	closers []func(context.Context) error
 	// startAttrs describe the backend in the start log: the local
 	// runtime's sandbox in force.
 	startAttrs []any
@@ -90,6 +94,8 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	}
 
 	d.executions = newExecutions(cfg, db, backend, logger, registry)
+	d.replica = replicas.New(replicas.Config{ID: d.executions.worker.Owner(), ChangeRetention: gateway.ChangeRetention,
+		Logger: logger}, db)
 	d.scheduler = newScheduler(cfg, db, d.executions.enqueuer, logger, registry)
 	var brokers gatewayTriggerConfig
 	d.triggers, err = newTriggers(cfg, db, d.executions.enqueuer, logger, registry, &brokers)

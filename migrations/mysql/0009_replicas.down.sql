@@ -1,0 +1,4 @@
+DROP TABLE replicas;
+DROP TABLE webhook_replays;
+DROP TABLE changes;
+DROP TABLE app_locks;

@@ -1,0 +1,3 @@
+DROP TABLE replicas;
+DROP TABLE webhook_replays;
+DROP TABLE changes;
