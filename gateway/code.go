@@ -143,7 +143,7 @@ func (s *Server) handlePutCode() http.Handler {
 		if err := s.code.PutCode(r.Context(), v, data); err != nil {
 			return err
 		}
-		s.routes.invalidate()
+		s.routes.forget(app.BackendName, rt.Path)
 		writeJSON(w, http.StatusOK, codeResponse{Code: s.newCodeView(rt, v)})
 		return nil
 	})

@@ -182,7 +182,7 @@ func (d *DB) RecordCall(ctx context.Context, rec *picasso.CallRecord) error {
 	if result == nil {
 		result = []byte{}
 	}
-	_, err := d.db.ExecContext(ctx, `INSERT INTO calls (id, project_id, app_id, app_name, route_path, status, `+
+	_, err := d.exec(ctx, `INSERT INTO calls (id, project_id, app_id, app_name, route_path, status, `+
 		`trigger_kind, attempt, max_attempts, timeout_us, callback_url, request_id, request_method, request_query, `+
 		`request_headers, request_body, created_at, not_before, started_at, finished_at, due_at, http_status, result, `+
 		`result_truncated, log, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`,
