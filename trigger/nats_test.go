@@ -125,7 +125,16 @@ func TestNATSStreamMessageBecomesOneCall(t *testing.T) {
 
 func TestNATSRedeliveryAfterCrashIsNotASecondCall(t *testing.T) {
 	url := brokertest.NATSURL(t)
-	f := newFixture(t, Config{Brokers: map[string]Broker{"bus": natsBroker(t, url)}})
+	src, err := nats.New("bus", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The dying consumer hands the message back when its connection lets
+	// it; when the connection closes first, JetStream redelivers after
+	// AckWait, kept short so that either way the redelivery comes within
+	// the wait below.
+	src.AckWait = 2 * time.Second
+	f := newFixture(t, Config{Brokers: map[string]Broker{"bus": {Type: picasso.SourceNATS, Source: src}}})
 	stream, subject := natsStream(t, url, projectA)
 	tr := f.trigger(projectA, false, picasso.TriggerSource{Type: picasso.SourceNATS, Broker: "bus", Subject: subject,
 		Stream: stream}, picasso.TriggerFilter{})
