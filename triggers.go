@@ -95,8 +95,11 @@ type Trigger struct {
 // TriggerStore keeps triggers. Deleting a route deletes its triggers.
 type TriggerStore interface {
 	// CreateTrigger inserts t, giving it an ID and timestamps; ENOTFOUND
-	// when the route does not exist, ECONFLICT when the project has the name.
-	CreateTrigger(ctx context.Context, t *Trigger) error
+	// when the route does not exist, ECONFLICT when the project has the
+	// name, EQUOTA (a *LimitError) when the project already has limit
+	// triggers (limit may be Unlimited). The count and the insert are one
+	// transaction under the project's quota lock.
+	CreateTrigger(ctx context.Context, t *Trigger, limit int64) error
 	GetTrigger(ctx context.Context, projectID, id string) (*Trigger, error)
 	// ListTriggers returns one page of the project's triggers ordered by ID.
 	ListTriggers(ctx context.Context, projectID string, page Page) ([]*Trigger, error)

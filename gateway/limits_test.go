@@ -73,6 +73,22 @@ func TestCountLimitsRefuseCreates(t *testing.T) {
 	wantRefusals(t, h, map[string]int{"function_apps": 1, "function_routes": 1})
 }
 
+func TestTriggerLimitRefusesCreates(t *testing.T) {
+	h := newHarness(t, sqliteURI(t), withBrokers, withLimits(quota.Defaults{picasso.ResourceTriggers: 1}))
+	h.createApp(projA, "member-a", "events")
+	h.createRoute(projA, "member-a", "events", map[string]any{"path": "/on-event", "image": "iron/echo"})
+	base := "/v1/" + projA + "/triggers"
+	h.do(t, "POST", base, "member-a", amqpTrigger("first", picasso.TenantBrokerPrefix(projA)+"one")).expect(t, 200)
+	resp := h.do(t, "POST", base, "member-a", amqpTrigger("second", picasso.TenantBrokerPrefix(projA)+"two")).expect(t, 403)
+	if msg := resp.ErrorMessage(t); msg != "Quota exceeded for function_triggers: requested 1, but already used 1 of 1" {
+		t.Errorf("message %q", msg)
+	}
+	if list := h.do(t, "GET", base, "reader-a", nil).expect(t, 200).JSON(t)["triggers"].([]any); len(list) != 1 {
+		t.Errorf("%d triggers after the refusal, want 1", len(list))
+	}
+	wantRefusals(t, h, map[string]int{"function_triggers": 1})
+}
+
 // wantRefusals reads the refusal counter from /metrics.
 func wantRefusals(t *testing.T, h *harness, want map[string]int) {
 	t.Helper()
@@ -126,7 +142,8 @@ func TestLimitsView(t *testing.T) {
 		"function_routes":      `{"limit":-1,"used":1}`,
 		"function_concurrency": `{"limit":5,"used":0}`,
 		"function_rate":        `{"limit":50}`,
-		"function_triggers":    `{"limit":-1}`,
+		"function_triggers":    `{"limit":-1,"used":0}`,
+		"function_schedules":   `{"limit":-1}`,
 	} {
 		if got := compactJSON(t, limits[resource]); got != want {
 			t.Errorf("%s: %s, want %s", resource, got, want)

@@ -172,7 +172,11 @@ func (s *Server) handleCreateTrigger() http.Handler {
 		if err := s.applyTrigger(r, t, &req.Trigger); err != nil {
 			return err
 		}
-		if err := s.triggers.CreateTrigger(r.Context(), t); err != nil {
+		limit, err := s.limitOf(r.Context(), t.ProjectID, picasso.ResourceTriggers)
+		if err != nil {
+			return err
+		}
+		if err := s.triggers.CreateTrigger(r.Context(), t, limit); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, triggerResponse{Trigger: newTriggerView(t), Message: "Trigger successfully created"})

@@ -69,6 +69,21 @@ func TestConcurrentCreatesAtTheLimit(t *testing.T) {
 			}
 			wantUsage(t, s, projectB, picasso.ResourceRoutes, limit)
 		})
+
+		t.Run("triggers", func(t *testing.T) {
+			const project = "cccc3333cccc3333cccc3333cccc3333"
+			app := mustCreateApp(t, s, testApp(project, "events"))
+			mustCreateRoute(t, s, testRoute(app.ID, "/on-event"))
+			got := createConcurrently(t, attempts, func(i int) error {
+				return s.CreateTrigger(ctx, testTrigger(project, app.ID, "/on-event", fmt.Sprintf("t-%d", i)), limit)
+			})
+			if got != limit {
+				t.Errorf("%d of %d concurrent creates succeeded, want exactly the limit %d", got, attempts, limit)
+			}
+			wantUsage(t, s, project, picasso.ResourceTriggers, limit)
+			err := s.CreateTrigger(ctx, testTrigger(project, app.ID, "/on-event", "one-more"), limit)
+			wantError(t, err, picasso.EQUOTA, "Quota exceeded for function_triggers: requested 1, but already used 3 of 3")
+		})
 	})
 }
 

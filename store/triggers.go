@@ -92,9 +92,12 @@ func triggerWriteError(t *picasso.Trigger, err error) error {
 
 // CreateTrigger inserts t, giving it an ID when it has none and setting
 // its timestamps; ENOTFOUND when the route does not exist.
-func (d *DB) CreateTrigger(ctx context.Context, t *picasso.Trigger) error {
+func (d *DB) CreateTrigger(ctx context.Context, t *picasso.Trigger, limit int64) error {
 	source, filter, err := triggerJSON(t)
 	if err != nil {
+		return err
+	}
+	if err := d.ensureQuotaLock(ctx, t.ProjectID); err != nil {
 		return err
 	}
 	id := t.ID
@@ -103,6 +106,9 @@ func (d *DB) CreateTrigger(ctx context.Context, t *picasso.Trigger) error {
 	}
 	stamp := d.now()
 	err = d.write(ctx, func(tx *sqlx.Tx) error {
+		if err := d.withinQuota(ctx, tx, t.ProjectID, picasso.ResourceTriggers, countTriggers, limit); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO triggers (id, project_id, name, app_id, route_path, source, filter, `+
 			`enabled, admin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, t.ProjectID, t.Name, t.AppID, t.RoutePath, source, filter, t.Enabled, t.Admin, stamp, stamp)

@@ -36,7 +36,7 @@ func TestTriggers(t *testing.T) {
 
 		before := time.Now()
 		tr := testTrigger(projectA, app.ID, "/on-create", "servers")
-		if err := s.CreateTrigger(ctx, tr); err != nil {
+		if err := s.CreateTrigger(ctx, tr, picasso.Unlimited); err != nil {
 			t.Fatal(err)
 		}
 		wantStamp(t, "created_at", tr.CreatedAt, before)
@@ -48,9 +48,9 @@ func TestTriggers(t *testing.T) {
 		tr.AppName = "events"
 		wantEqual(t, got, tr)
 
-		wantError(t, s.CreateTrigger(ctx, testTrigger(projectA, app.ID, "/on-create", "servers")),
+		wantError(t, s.CreateTrigger(ctx, testTrigger(projectA, app.ID, "/on-create", "servers"), picasso.Unlimited),
 			picasso.ECONFLICT, "Trigger servers already exists")
-		wantError(t, s.CreateTrigger(ctx, testTrigger(projectA, app.ID, "/missing", "other")),
+		wantError(t, s.CreateTrigger(ctx, testTrigger(projectA, app.ID, "/missing", "other"), picasso.Unlimited),
 			picasso.ENOTFOUND, "Route /missing not found")
 		if _, err := s.GetTrigger(ctx, projectB, tr.ID); !picasso.IsCode(err, picasso.ENOTFOUND) {
 			t.Fatalf("another project read the trigger: %v", err)

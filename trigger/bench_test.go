@@ -60,7 +60,7 @@ func BenchmarkAMQPToRecordedCall(b *testing.B) {
 	brokertest.DeleteAMQP(b, url, []string{queue, queue + ".dead"}, []string{queue + ".dead"})
 	tr := &picasso.Trigger{ProjectID: projectA, Name: "bench", AppID: app.ID, RoutePath: "/on-event",
 		Source: picasso.TriggerSource{Type: picasso.SourceAMQP, Broker: "bus", Queue: queue}}
-	if err := db.CreateTrigger(ctx, tr); err != nil {
+	if err := db.CreateTrigger(ctx, tr, picasso.Unlimited); err != nil {
 		b.Fatal(err)
 	}
 	// Declare the queue (by consuming once) so that publishing fills it.

@@ -67,7 +67,7 @@ func (f *fixture) trigger(project string, admin bool, src picasso.TriggerSource,
 	if err := tr.Validate(); err != nil {
 		f.t.Fatalf("invalid test trigger: %v", err)
 	}
-	if err := f.store.CreateTrigger(context.Background(), tr); err != nil {
+	if err := f.store.CreateTrigger(context.Background(), tr, picasso.Unlimited); err != nil {
 		f.t.Fatal(err)
 	}
 	return tr

@@ -56,7 +56,7 @@ func TestOpenStackNotificationsReachTheirProjectOnly(t *testing.T) {
 	trB := f.trigger(projectB, false, openstack, picasso.TriggerFilter{})
 	trAdmin := &picasso.Trigger{ProjectID: projectB, Name: "admin", AppID: f.routes[projectB], RoutePath: "/on-event",
 		Source: openstack, Enabled: true, Admin: true}
-	if err := f.store.CreateTrigger(t.Context(), trAdmin); err != nil {
+	if err := f.store.CreateTrigger(t.Context(), trAdmin, picasso.Unlimited); err != nil {
 		t.Fatal(err)
 	}
 	m, _ := f.start(f.queue)
