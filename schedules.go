@@ -109,13 +109,14 @@ func (s *Schedule) TickKey(tick time.Time) string {
 }
 
 // ScheduleStore keeps schedules. Methods return *Error values with
-// ENOTFOUND, ECONFLICT, EFORBIDDEN or EUNAVAILABLE.
+// ENOTFOUND, ECONFLICT, EQUOTA or EUNAVAILABLE.
 type ScheduleStore interface {
 	// CreateSchedule inserts s, giving it an ID and timestamps. ENOTFOUND
 	// when the route does not exist, ECONFLICT when the project has a
-	// schedule of that name, EFORBIDDEN when it has maxPerProject already
-	// (0 means no limit).
-	CreateSchedule(ctx context.Context, s *Schedule, maxPerProject int) error
+	// schedule of that name, EQUOTA (a *LimitError) when it has limit
+	// schedules already (limit may be Unlimited). The count and the insert
+	// are one transaction under the project's quota lock.
+	CreateSchedule(ctx context.Context, s *Schedule, limit int64) error
 	GetSchedule(ctx context.Context, projectID, id string) (*Schedule, error)
 	// ListSchedules returns one page of the project's schedules ordered by ID.
 	ListSchedules(ctx context.Context, projectID string, page Page) ([]*Schedule, error)

@@ -143,7 +143,7 @@ func TestLimitsView(t *testing.T) {
 		"function_concurrency": `{"limit":5,"used":0}`,
 		"function_rate":        `{"limit":50}`,
 		"function_triggers":    `{"limit":-1,"used":0}`,
-		"function_schedules":   `{"limit":-1}`,
+		"function_schedules":   `{"limit":-1,"used":0}`,
 	} {
 		if got := compactJSON(t, limits[resource]); got != want {
 			t.Errorf("%s: %s, want %s", resource, got, want)

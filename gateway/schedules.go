@@ -183,7 +183,11 @@ func (s *Server) handleCreateSchedule() http.Handler {
 		if err := s.plan(sched); err != nil {
 			return err
 		}
-		if err := s.schedules.CreateSchedule(r.Context(), sched, s.cfg.MaxSchedulesPerProject); err != nil {
+		limit, err := s.limitOf(r.Context(), projectID, picasso.ResourceSchedules)
+		if err != nil {
+			return err
+		}
+		if err := s.schedules.CreateSchedule(r.Context(), sched, limit); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, scheduleResponse{Schedule: newScheduleView(sched), Message: "Schedule successfully created"})

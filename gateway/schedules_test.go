@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/internal/testdb"
+	"github.com/picasso-faas/picasso/quota"
 )
 
 // fixedClock is the time the schedule API plans from.
@@ -21,7 +23,7 @@ func withScheduleClock(cfg *gateway.Config, deps *gateway.Deps) {
 }
 
 func withScheduleLimit(n int) harnessOption {
-	return func(cfg *gateway.Config, deps *gateway.Deps) { cfg.MaxSchedulesPerProject = n }
+	return withLimits(quota.Defaults{picasso.ResourceSchedules: int64(n)})
 }
 
 // newScheduleFixture is app "cron" of project A with route /job.
@@ -166,7 +168,7 @@ func TestScheduleLimitPerProject(t *testing.T) {
 	h.createSchedule(map[string]any{"name": "one"})
 	h.createSchedule(map[string]any{"name": "two"})
 	resp := h.do(t, "POST", schedulesURL, "member-a", scheduleBody(map[string]any{"name": "three"})).expect(t, 403)
-	if msg := resp.ErrorMessage(t); msg != "Quota exceeded for schedules: the project has 2 of 2" {
+	if msg := resp.ErrorMessage(t); msg != "Quota exceeded for function_schedules: requested 1, but already used 2 of 2" {
 		t.Errorf("message %q", msg)
 	}
 }

@@ -51,9 +51,6 @@ type Config struct {
 	// ScheduleMinInterval is the shortest gap a schedule's ticks may have
 	// (default one minute); patterns ticking faster are refused.
 	ScheduleMinInterval time.Duration
-	// MaxSchedulesPerProject bounds how many schedules a project may have
-	// (default 100).
-	MaxSchedulesPerProject int
 	// EventBrokers are the brokers triggers may name, by name and type.
 	EventBrokers map[string]picasso.TriggerSourceType
 	// Notifications is set when the deployment consumes the cloud's
@@ -189,17 +186,16 @@ func NewServer(cfg Config, deps Deps) *Server {
 // picasso-api shows them as its flags' defaults.
 func DefaultConfig() Config {
 	return Config{
-		MaxBodyBytes:           32 << 20,
-		MaxAPIBodyBytes:        1 << 20,
-		BodyReadTimeout:        30 * time.Second,
-		InvokeTimeoutMargin:    2 * time.Second,
-		MaxInFlightCalls:       1024,
-		ReadyTimeout:           2 * time.Second,
-		RouteCacheRefresh:      500 * time.Millisecond,
-		MaxAsyncBodyBytes:      256 << 10,
-		ScheduleMinInterval:    time.Minute,
-		MaxSchedulesPerProject: 100,
-		CodeLimits:             codepkg.DefaultLimits(),
+		MaxBodyBytes:        32 << 20,
+		MaxAPIBodyBytes:     1 << 20,
+		BodyReadTimeout:     30 * time.Second,
+		InvokeTimeoutMargin: 2 * time.Second,
+		MaxInFlightCalls:    1024,
+		ReadyTimeout:        2 * time.Second,
+		RouteCacheRefresh:   500 * time.Millisecond,
+		MaxAsyncBodyBytes:   256 << 10,
+		ScheduleMinInterval: time.Minute,
+		CodeLimits:          codepkg.DefaultLimits(),
 	}
 }
 
@@ -216,7 +212,6 @@ func withDefaults(cfg Config) Config {
 	orDefault(&cfg.RouteCacheRefresh, def.RouteCacheRefresh)
 	orDefault(&cfg.MaxAsyncBodyBytes, def.MaxAsyncBodyBytes)
 	orDefault(&cfg.ScheduleMinInterval, def.ScheduleMinInterval)
-	orDefault(&cfg.MaxSchedulesPerProject, def.MaxSchedulesPerProject)
 	if cfg.CodeLimits == (codepkg.Limits{}) {
 		cfg.CodeLimits = def.CodeLimits
 	}

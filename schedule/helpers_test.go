@@ -131,7 +131,7 @@ func (f *fixture) create(s picasso.Schedule) *picasso.Schedule {
 	if err := Plan(&s, f.clock.Now(), time.Second); err != nil {
 		f.t.Fatal(err)
 	}
-	if err := f.db.CreateSchedule(context.Background(), &s, 0); err != nil {
+	if err := f.db.CreateSchedule(context.Background(), &s, picasso.Unlimited); err != nil {
 		f.t.Fatal(err)
 	}
 	return &s

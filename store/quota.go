@@ -9,9 +9,10 @@ import (
 
 // Count queries of the count resources the store keeps, by project.
 const (
-	countApps     = `SELECT COUNT(*) FROM apps WHERE project_id = ?`
-	countRoutes   = `SELECT COUNT(*) FROM routes JOIN apps ON apps.id = routes.app_id WHERE apps.project_id = ?`
-	countTriggers = `SELECT COUNT(*) FROM triggers WHERE project_id = ?`
+	countApps      = `SELECT COUNT(*) FROM apps WHERE project_id = ?`
+	countRoutes    = `SELECT COUNT(*) FROM routes JOIN apps ON apps.id = routes.app_id WHERE apps.project_id = ?`
+	countTriggers  = `SELECT COUNT(*) FROM triggers WHERE project_id = ?`
+	countSchedules = `SELECT COUNT(*) FROM schedules WHERE project_id = ?`
 )
 
 // CreateAppWithin inserts app unless the project already has limit apps
@@ -37,13 +38,14 @@ func (d *DB) CreateRouteWithin(ctx context.Context, projectID string, route *pic
 	})
 }
 
-// Usage counts the project's apps, routes and triggers.
+// Usage counts the project's apps, routes, triggers and schedules.
 func (d *DB) Usage(ctx context.Context, projectID string) (map[picasso.Resource]int64, error) {
 	usage := map[picasso.Resource]int64{}
 	for resource, query := range map[picasso.Resource]string{
-		picasso.ResourceApps:     countApps,
-		picasso.ResourceRoutes:   countRoutes,
-		picasso.ResourceTriggers: countTriggers,
+		picasso.ResourceApps:      countApps,
+		picasso.ResourceRoutes:    countRoutes,
+		picasso.ResourceTriggers:  countTriggers,
+		picasso.ResourceSchedules: countSchedules,
 	} {
 		var n int64
 		if err := d.db.GetContext(ctx, &n, query, projectID); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/picasso-faas/picasso"
 )
@@ -83,6 +84,20 @@ func TestConcurrentCreatesAtTheLimit(t *testing.T) {
 			wantUsage(t, s, project, picasso.ResourceTriggers, limit)
 			err := s.CreateTrigger(ctx, testTrigger(project, app.ID, "/on-event", "one-more"), limit)
 			wantError(t, err, picasso.EQUOTA, "Quota exceeded for function_triggers: requested 1, but already used 3 of 3")
+		})
+
+		t.Run("schedules", func(t *testing.T) {
+			const project = "dddd4444dddd4444dddd4444dddd4444"
+			app := mustCreateApp(t, s, testApp(project, "cron"))
+			mustCreateRoute(t, s, testRoute(app.ID, "/job"))
+			tick := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+			got := createConcurrently(t, attempts, func(i int) error {
+				return s.CreateSchedule(ctx, testSchedule(project, app.ID, "/job", fmt.Sprintf("s-%d", i), tick), limit)
+			})
+			if got != limit {
+				t.Errorf("%d of %d concurrent creates succeeded, want exactly the limit %d", got, attempts, limit)
+			}
+			wantUsage(t, s, project, picasso.ResourceSchedules, limit)
 		})
 	})
 }

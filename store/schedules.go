@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -83,35 +82,34 @@ func scheduleNotFound(id string) error {
 	return picasso.Errorf(picasso.ENOTFOUND, "Schedule %s not found", id)
 }
 
-// CreateSchedule inserts s unless its project has maxPerProject schedules
-// already. The count and the insert are one statement, so that two
-// requests on one replica cannot both take the last slot; on MariaDB two
-// racing transactions may deadlock instead, and the loser gets a 503.
-func (d *DB) CreateSchedule(ctx context.Context, s *picasso.Schedule, maxPerProject int) error {
+// CreateSchedule inserts s unless its project has limit schedules
+// already (function_schedules), counted under the project's quota lock so
+// that two concurrent creates cannot both take the last slot.
+func (d *DB) CreateSchedule(ctx context.Context, s *picasso.Schedule, limit int64) error {
 	id := s.ID
 	if id == "" {
 		id = newID()
 	}
-	limit := maxPerProject
-	if limit <= 0 {
-		limit = math.MaxInt32
+	if err := d.ensureQuotaLock(ctx, s.ProjectID); err != nil {
+		return err
 	}
 	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO schedules (id, project_id, app_id, route_path, name, pattern, `+
+		if err := d.withinQuota(ctx, tx, s.ProjectID, picasso.ResourceSchedules, countSchedules, limit); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO schedules (id, project_id, app_id, route_path, name, pattern, `+
 			`timezone, start_at, count, input, enabled, next_run_at, last_run_at, runs, created_at, updated_at) `+
-			`SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ? `+
-			`WHERE (SELECT COUNT(*) FROM schedules WHERE project_id = ?) < ?`,
+			`VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?)`,
 			id, s.ProjectID, s.AppID, s.RoutePath, s.Name, s.Pattern, s.Timezone, nullTime(s.StartAt), s.Count,
-			s.Input, s.Enabled, nullTime(s.NextRunAt), stamp, stamp, s.ProjectID, limit)
+			s.Input, s.Enabled, nullTime(s.NextRunAt), stamp, stamp)
 		switch classify(err) {
 		case failureForeignKey:
 			return picasso.Wrap(picasso.ENOTFOUND, err, "Route %s not found", s.RoutePath)
 		case failureDuplicate:
 			return picasso.Wrap(picasso.ECONFLICT, err, "Schedule %s already exists", s.Name)
 		}
-		return expectOneRow(res, err, picasso.Errorf(picasso.EFORBIDDEN,
-			"Quota exceeded for schedules: the project has %d of %d", maxPerProject, maxPerProject))
+		return dbError(err)
 	})
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ func testSchedule(projectID, appID, path, name string, next time.Time) *picasso.
 
 func mustCreateSchedule(t *testing.T, s *DB, sched *picasso.Schedule) *picasso.Schedule {
 	t.Helper()
-	if err := s.CreateSchedule(context.Background(), sched, 0); err != nil {
+	if err := s.CreateSchedule(context.Background(), sched, picasso.Unlimited); err != nil {
 		t.Fatalf("CreateSchedule(%s): %v", sched.Name, err)
 	}
 	return sched
@@ -79,13 +79,13 @@ func TestSchedules(t *testing.T) {
 		})
 
 		t.Run("names are unique per project", func(t *testing.T) {
-			err := s.CreateSchedule(ctx, testSchedule(projectA, app.ID, "/job", "nightly", tick), 0)
+			err := s.CreateSchedule(ctx, testSchedule(projectA, app.ID, "/job", "nightly", tick), picasso.Unlimited)
 			wantError(t, err, picasso.ECONFLICT, "Schedule nightly already exists")
 			mustCreateSchedule(t, s, testSchedule(projectB, appB.ID, "/job", "nightly", tick))
 		})
 
 		t.Run("a missing route is not found", func(t *testing.T) {
-			err := s.CreateSchedule(ctx, testSchedule(projectA, app.ID, "/nope", "orphan", tick), 0)
+			err := s.CreateSchedule(ctx, testSchedule(projectA, app.ID, "/nope", "orphan", tick), picasso.Unlimited)
 			wantError(t, err, picasso.ENOTFOUND, "Route /nope not found")
 		})
 
@@ -116,7 +116,7 @@ func TestSchedules(t *testing.T) {
 		t.Run("the project limit counts existing schedules", func(t *testing.T) {
 			// Project A has two schedules.
 			err := s.CreateSchedule(ctx, testSchedule(projectA, app.ID, "/job", "third", tick), 2)
-			wantError(t, err, picasso.EFORBIDDEN, "Quota exceeded for schedules: the project has 2 of 2")
+			wantError(t, err, picasso.EQUOTA, "Quota exceeded for function_schedules: requested 1, but already used 2 of 2")
 			if err := s.CreateSchedule(ctx, testSchedule(projectA, app.ID, "/job", "third", tick), 3); err != nil {
 				t.Fatalf("under the limit: %v", err)
 			}

@@ -70,10 +70,9 @@ type config struct {
 
 	Executions executionConfig
 	limitsConfig
-	ScheduleMinInterval    time.Duration
-	ScheduleScanPeriod     time.Duration
-	MaxSchedulesPerProject int
-	Triggers               triggerConfig
+	ScheduleMinInterval time.Duration
+	ScheduleScanPeriod  time.Duration
+	Triggers            triggerConfig
 }
 
 // Modes of authentication and kinds of backend.
@@ -227,7 +226,6 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	e.Duration(&c.ScheduleMinInterval, "schedule-min-interval", "PICASSO_SCHEDULE_MIN_INTERVAL", schedule.DefaultMinInterval, "shortest gap allowed between two ticks of a schedule")
 	e.Duration(&c.ScheduleScanPeriod, "schedule-scan-period", "PICASSO_SCHEDULE_SCAN_PERIOD", schedule.DefaultScanPeriod, "how often each replica looks for due schedule ticks")
-	e.Int(&c.MaxSchedulesPerProject, "max-schedules-per-project", "PICASSO_MAX_SCHEDULES_PER_PROJECT", 100, "schedules one project may have")
 	e.String(&c.MetricsAddr, "metrics-addr", "PICASSO_METRICS_ADDR", "", "serve /metrics on this separate address as well, e.g. 127.0.0.1:9101")
 	c.limitsConfig.flags(e)
 
@@ -333,8 +331,6 @@ func (c *config) complete() error {
 		return errors.New("invalid --schedule-min-interval: must be at least 1s")
 	case c.ScheduleScanPeriod <= 0:
 		return errors.New("invalid --schedule-scan-period: must be positive")
-	case c.MaxSchedulesPerProject <= 0:
-		return errors.New("invalid --max-schedules-per-project: must be positive")
 	}
 	if err := c.Executions.check(); err != nil {
 		return err

@@ -222,7 +222,6 @@ func TestInvalidConfigurationFailsWithOneLine(t *testing.T) {
 		{[]string{"--local-max-processes", "0"}, nil, "--local-max-processes"},
 		{[]string{"--schedule-min-interval", "500ms"}, nil, "--schedule-min-interval"},
 		{[]string{"--schedule-scan-period", "0s"}, nil, "--schedule-scan-period"},
-		{[]string{"--max-schedules-per-project", "0"}, nil, "--max-schedules-per-project"},
 		{[]string{"--db-uri", "mysql://root:pw-secret@127.0.0.1:1/db"}, nil, "Database unavailable"},
 		{[]string{"--functions-url", "ftp://picasso:pw-secret@fn:8080/v2"}, nil, "--functions-url"},
 		{[]string{"--public-url", "http://picasso:pw-secret@[::1"}, nil, "--public-url"},

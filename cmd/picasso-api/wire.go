@@ -58,15 +58,14 @@ func (d *dependencies) close(logger *slog.Logger) {
 // returns.
 func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prometheus.Registry) (*dependencies, error) {
 	d := &dependencies{gatewayConfig: gateway.Config{
-		PublicURL:              cfg.PublicURL,
-		MaxBodyBytes:           cfg.MaxBodyBytes,
-		MaxInFlightCalls:       cfg.MaxInFlightCalls,
-		InvokeTimeoutMargin:    cfg.InvokeTimeoutMargin,
-		ScheduleMinInterval:    cfg.ScheduleMinInterval,
-		MaxSchedulesPerProject: cfg.MaxSchedulesPerProject,
-		MaxAsyncBodyBytes:      cfg.Executions.AsyncMaxBodyBytes,
-		BodyReadTimeout:        cfg.BodyReadTimeout,
-		FunctionURL:            cfg.FunctionURL,
+		PublicURL:           cfg.PublicURL,
+		MaxBodyBytes:        cfg.MaxBodyBytes,
+		MaxInFlightCalls:    cfg.MaxInFlightCalls,
+		InvokeTimeoutMargin: cfg.InvokeTimeoutMargin,
+		ScheduleMinInterval: cfg.ScheduleMinInterval,
+		MaxAsyncBodyBytes:   cfg.Executions.AsyncMaxBodyBytes,
+		BodyReadTimeout:     cfg.BodyReadTimeout,
+		FunctionURL:         cfg.FunctionURL,
 	}}
 	mysql.SetLogger(mysqlLogger{logger})
 	if err := checkSQLiteWritable(cfg.DBURI); err != nil {
