@@ -2,6 +2,7 @@ package execution
 
 import (
 	"context"
+	"math"
 
 	"github.com/picasso-faas/picasso"
 )
@@ -10,7 +11,6 @@ import (
 const (
 	DefaultMaxPayloadBytes = 256 << 10
 	DefaultMaxAttempts     = 3
-	DefaultMaxWaiting      = 10_000
 	maxIdempotencyKey      = 255
 )
 
@@ -20,9 +20,9 @@ type EnqueuerConfig struct {
 	MaxPayloadBytes int
 	// MaxAttempts is the attempts of a call whose route does not say.
 	MaxAttempts int
-	// MaxWaitingPerProject caps the calls a project may have waiting
-	// (ETOOMANY beyond); negative means no cap.
-	MaxWaitingPerProject int
+	// Limits gives each project's function_queued limit: the calls it may
+	// have waiting (ETOOMANY beyond). Nil means no cap.
+	Limits picasso.Limits
 }
 
 func (c *EnqueuerConfig) setDefaults() {
@@ -31,9 +31,6 @@ func (c *EnqueuerConfig) setDefaults() {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = DefaultMaxAttempts
-	}
-	if c.MaxWaitingPerProject == 0 {
-		c.MaxWaitingPerProject = DefaultMaxWaiting
 	}
 }
 
@@ -92,7 +89,11 @@ func (e *Enqueuer) Enqueue(ctx context.Context, rec *picasso.CallRecord) (*picas
 	}
 	c.Request.Header = c.Request.Header.Clone()
 	c.Request.Header.Del("X-Auth-Token") // never stored, whatever the route forwards
-	call, created, err := e.calls.InsertCall(ctx, &c, max(e.cfg.MaxWaitingPerProject, 0))
+	maxWaiting, err := e.maxWaiting(ctx, c.ProjectID)
+	if err != nil {
+		return nil, false, err
+	}
+	call, created, err := e.calls.InsertCall(ctx, &c, maxWaiting)
 	if err == nil && created {
 		e.enqueued()
 	}
@@ -109,4 +110,22 @@ func FromRoute(rec *picasso.CallRecord, route *picasso.Route) {
 	if rec.CallbackURL == "" {
 		rec.CallbackURL = route.CallbackURL
 	}
+}
+
+// maxWaiting is the project's function_queued limit in InsertCall's terms
+// (0: no cap); a limit of 0 refuses every call at once.
+func (e *Enqueuer) maxWaiting(ctx context.Context, projectID string) (int, error) {
+	if e.cfg.Limits == nil {
+		return 0, nil
+	}
+	limit, err := e.cfg.Limits.Limit(ctx, projectID, picasso.ResourceQueued)
+	switch {
+	case err != nil:
+		return 0, err
+	case limit == picasso.Unlimited:
+		return 0, nil
+	case limit == 0:
+		return 0, picasso.Errorf(picasso.ETOOMANY, "Project may have no calls waiting; retry later")
+	}
+	return int(min(limit, math.MaxInt32)), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/picasso-faas/picasso/execution"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/internal/testdb"
+	"github.com/picasso-faas/picasso/quota"
 )
 
 // waitForCall polls the call until it reaches status.
@@ -101,7 +102,7 @@ func TestAsyncPayloadBound(t *testing.T) {
 // no worker, so that calls stay queued.
 func withQueueOnly(_ *gateway.Config, d *gateway.Deps) {
 	calls := d.Store.(picasso.CallStore)
-	d.Calls = execution.NewEnqueuer(execution.EnqueuerConfig{MaxWaitingPerProject: 3}, calls, d.Store, nil)
+	d.Calls = execution.NewEnqueuer(execution.EnqueuerConfig{Limits: quota.Defaults{picasso.ResourceQueued: 3}}, calls, d.Store, nil)
 	d.CallStore = calls
 }
 

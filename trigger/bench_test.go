@@ -77,7 +77,7 @@ func BenchmarkAMQPToRecordedCall(b *testing.B) {
 			b.Fatalf("publish: %v", err)
 		}
 	}
-	enqueuer := execution.NewEnqueuer(execution.EnqueuerConfig{MaxWaitingPerProject: -1}, db, db, nil)
+	enqueuer := execution.NewEnqueuer(execution.EnqueuerConfig{}, db, db, nil)
 	counted := &countingQueue{next: enqueuer}
 	brokers := map[string]Broker{"bus": amqpBrokerB(b, url)}
 	m := NewManager(Config{Brokers: brokers, Refresh: 20 * time.Millisecond, Workers: benchWorkers, Prefetch: 4 * benchWorkers}, db, counted, nil, nil)

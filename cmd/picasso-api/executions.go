@@ -23,7 +23,6 @@ type executionConfig struct {
 	RetryBackoffCap          time.Duration
 	CallMaxAttempts          int
 	AsyncMaxBodyBytes        int64
-	MaxQueuedPerProject      int
 	CallRetention            time.Duration
 	CallbackAllowPrivate     bool
 	CallbackSecret           string
@@ -41,7 +40,6 @@ func (c *executionConfig) register(e *envFlags) {
 	e.Duration(&c.CallRetention, "call-retention", "PICASSO_CALL_RETENTION", execution.DefaultRetention, "how long finished call records are kept")
 	e.Bool(&c.CallbackAllowPrivate, "callback-allow-private", "PICASSO_CALLBACK_ALLOW_PRIVATE", false, "let callbacks reach loopback, link-local and private addresses (refused by default: SSRF)")
 	e.Secret(&c.CallbackSecret, "callback-secret", "PICASSO_CALLBACK_SECRET", "secret each project's callback signing key is derived from; the same on every replica (unset: callbacks are not signed)")
-	e.Int(&c.MaxQueuedPerProject, "max-queued-calls-per-project", "PICASSO_MAX_QUEUED_CALLS_PER_PROJECT", execution.DefaultMaxWaiting, "calls a project may have waiting before new ones get 429 with Retry-After; -1 for no cap")
 }
 
 func (c *executionConfig) check() error {
@@ -74,7 +72,7 @@ type executions struct {
 	runWorker bool
 }
 
-func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, logger *slog.Logger, registry prometheus.Registerer) *executions {
+func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, limits picasso.Limits, logger *slog.Logger, registry prometheus.Registerer) *executions {
 	c := cfg.Executions
 	metrics := execution.NewMetrics(registry, db)
 	keys := execution.NewCallbackKeys(c.CallbackSecret)
@@ -89,9 +87,9 @@ func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, logger *s
 		Logger:             logger,
 	}, db, db, backend, execution.Finishers{metrics, callbacks})
 	enqueuer := execution.NewEnqueuer(execution.EnqueuerConfig{
-		MaxPayloadBytes:      int(c.AsyncMaxBodyBytes),
-		MaxAttempts:          c.CallMaxAttempts,
-		MaxWaitingPerProject: c.MaxQueuedPerProject,
+		MaxPayloadBytes: int(c.AsyncMaxBodyBytes),
+		MaxAttempts:     c.CallMaxAttempts,
+		Limits:          limits,
 	}, db, db, worker.Wake)
 	purger := execution.NewPurger(execution.PurgerConfig{Owner: worker.Owner(), Retention: c.CallRetention, Logger: logger}, db, db)
 	return &executions{worker: worker, enqueuer: enqueuer, purger: purger, keys: keys, runWorker: c.WorkerConcurrency > 0}

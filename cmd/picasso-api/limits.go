@@ -51,11 +51,9 @@ func (c *limitsConfig) complete() error {
 	return nil
 }
 
-// wireLimits gives the gateway the projects' limits (Keystone's unified
-// limits over the configured defaults, or the defaults alone without
-// Keystone) and the gate that enforces the call limits.
-func wireLimits(cfg *config, logger *slog.Logger, d *dependencies) error {
-	var limits picasso.Limits
+// newLimits returns the projects' limits: Keystone's unified limits over
+// the configured defaults, or the defaults alone without Keystone.
+func newLimits(cfg *config, logger *slog.Logger, d *dependencies) (picasso.Limits, error) {
 	switch cfg.Auth {
 	case authKeystone:
 		reader, err := keystone.NewLimitReader(keystoneOptions(cfg, logger), keystone.LimitOptions{
@@ -65,14 +63,11 @@ func wireLimits(cfg *config, logger *slog.Logger, d *dependencies) error {
 			Defaults: cfg.defaultLimits,
 		})
 		if err != nil {
-			return fmt.Errorf("keystone limits: %w", err)
+			return nil, fmt.Errorf("keystone limits: %w", err)
 		}
 		d.closers = append(d.closers, func(context.Context) error { reader.Close(); return nil })
-		limits = reader
+		return reader, nil
 	default:
-		limits = cfg.defaultLimits
+		return cfg.defaultLimits, nil
 	}
-	d.gateway.Limits = limits
-	d.gateway.Gate = quota.NewGate(quota.GateOptions{Limits: limits, Replicas: cfg.Replicas})
-	return nil
 }

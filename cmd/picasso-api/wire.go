@@ -21,6 +21,7 @@ import (
 	"github.com/picasso-faas/picasso/backend/local"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/keystone"
+	"github.com/picasso-faas/picasso/quota"
 	"github.com/picasso-faas/picasso/reconcile"
 	"github.com/picasso-faas/picasso/replicas"
 	"github.com/picasso-faas/picasso/store"
@@ -92,7 +93,12 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		}
 	}
 
-	d.executions = newExecutions(cfg, db, backend, logger, registry)
+	limits, err := newLimits(cfg, logger, d)
+	if err != nil {
+		d.close(logger)
+		return nil, err
+	}
+	d.executions = newExecutions(cfg, db, backend, limits, logger, registry)
 	d.replica = replicas.New(replicas.Config{ID: d.executions.worker.Owner(), ChangeRetention: gateway.ChangeRetention,
 		Logger: logger}, db)
 	d.scheduler = newScheduler(cfg, db, d.executions.enqueuer, logger, registry)
@@ -136,10 +142,8 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		d.gateway.Checks = append(d.gateway.Checks, gateway.Check{Name: "keystone", Check: keystoneReachable(cfg.KeystoneEndpoint)})
 		d.gatewayConfig.KeystoneEndpoint = cfg.KeystoneEndpoint
 	}
-	if err := wireLimits(cfg, logger, d); err != nil {
-		d.close(logger)
-		return nil, err
-	}
+	d.gateway.Limits = limits
+	d.gateway.Gate = quota.NewGate(quota.GateOptions{Limits: limits, Replicas: cfg.Replicas})
 	return d, nil
 }
 

@@ -173,7 +173,7 @@ func startQueuePicasso(bin string, o queueOptions, backendURL, workers string) (
 		"--backend", "ironfunctions", "--functions-url", backendURL + "/v1",
 		"--log-level", "WARNING", "--log-format", "json",
 		"--worker-concurrency", workers, "--worker-project-concurrency", workers,
-		"--call-poll-interval", "20ms", "--max-queued-calls-per-project", "-1"}
+		"--call-poll-interval", "20ms", "--default-limits", "function_queued=-1"}
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	p, err := startServer("picasso-workers-"+workers, bin, args, nil, url+"/readyz")
 	if err != nil {
