@@ -8,8 +8,6 @@ import (
 	"mime"
 	"net/http"
 
-	"github.com/gorilla/mux"
-
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/codepkg"
 )
@@ -107,16 +105,11 @@ func (s *Server) handlePutCode() http.Handler {
 		if r.ContentLength > limits.MaxCompressed {
 			return errCodeTooLarge(limits)
 		}
-		vars := mux.Vars(r)
-		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		app, rt, unlock, err := s.lockedRouteOf(r)
 		if err != nil {
 			return err
 		}
 		defer unlock()
-		app, rt, err := s.routeOf(r)
-		if err != nil {
-			return err
-		}
 		if rt.Runtime == "" {
 			return picasso.Errorf(picasso.EINVALID, "Route %s has no runtime: set its runtime (and handler) before uploading code", rt.Path)
 		}

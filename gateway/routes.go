@@ -99,6 +99,21 @@ func (s *Server) routeOf(r *http.Request) (*picasso.App, *picasso.Route, error) 
 	return app, rt, nil
 }
 
+// lockedRouteOf locks the URL's app (see lockApp) and reads its route;
+// the caller calls unlock once its writes and compensations are done.
+func (s *Server) lockedRouteOf(r *http.Request) (app *picasso.App, rt *picasso.Route, unlock func(), err error) {
+	vars := mux.Vars(r)
+	unlock, err = s.lockApp(r.Context(), vars["project_id"], vars["app"])
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if app, rt, err = s.routeOf(r); err != nil {
+		unlock()
+		return nil, nil, nil, err
+	}
+	return app, rt, unlock, nil
+}
+
 func (s *Server) handleListRoutes() http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		page, err := pageOf(r)
@@ -199,16 +214,11 @@ func (s *Server) handleUpdateRoute() http.Handler {
 		if err := s.decodeBody(r, "updateRoute", &req); err != nil {
 			return err
 		}
-		vars := mux.Vars(r)
-		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		app, old, unlock, err := s.lockedRouteOf(r)
 		if err != nil {
 			return err
 		}
 		defer unlock()
-		app, old, err := s.routeOf(r)
-		if err != nil {
-			return err
-		}
 		rt := *old
 		req.applyTo(&rt)
 		if err := rt.Validate(); err != nil {
@@ -238,16 +248,11 @@ func (s *Server) handleUpdateRoute() http.Handler {
 // route; a backend failure restores the row.
 func (s *Server) handleDeleteRoute() http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		vars := mux.Vars(r)
-		unlock, err := s.lockApp(r.Context(), vars["project_id"], vars["app"])
+		app, rt, unlock, err := s.lockedRouteOf(r)
 		if err != nil {
 			return err
 		}
 		defer unlock()
-		app, rt, err := s.routeOf(r)
-		if err != nil {
-			return err
-		}
 		// The backend goes first: deleting the row first cascades to the
 		// route's webhooks, which no compensation can bring back (their
 		// tokens are stored only hashed), so a failed backend delete must
