@@ -111,7 +111,10 @@ type Worker struct {
 	total    int            // calls running
 	reserved int            // slots held by claims in flight
 	claiming int            // claims in flight
-	done     sync.WaitGroup
+	// turnedAway records that a wake found no slot to claim with while
+	// claims held some, so the end of those claims must look again.
+	turnedAway bool
+	done       sync.WaitGroup
 }
 
 // NewWorker returns a worker; finisher may be nil.
@@ -151,7 +154,9 @@ func (w *Worker) Run(ctx context.Context) {
 	defer ticker.Stop()
 	defer w.done.Wait()
 	for {
-		for w.startClaim(ctx) {
+		if w.startClaim(ctx, true) {
+			for w.startClaim(ctx, false) {
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -163,12 +168,14 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // startClaim reserves free slots and claims calls for them in the
-// background; it reports whether it did.
-func (w *Worker) startClaim(ctx context.Context) bool {
+// background; it reports whether it did. woken says that it answers a
+// wake or a tick, which a claim must serve, rather than a look for more
+// room after one.
+func (w *Worker) startClaim(ctx context.Context, woken bool) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	n, busy := w.reserve()
+	n, busy := w.reserve(woken)
 	if n == 0 {
 		return false
 	}
@@ -200,16 +207,19 @@ func (w *Worker) startClaim(ctx context.Context) bool {
 // reserve takes the free slots for a claim and returns how many, with the
 // projects at their limit. A busy worker waits for a batch of free slots,
 // so that one claim serves several calls; with a per-project limit, one
-// claim at a time keeps the limit exact.
-func (w *Worker) reserve() (int, []string) {
+// claim at a time keeps the limit exact. A woken reserve turned away
+// while claims hold slots is remembered for release.
+func (w *Worker) reserve(woken bool) (int, []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	free := w.cfg.Concurrency - w.total - w.reserved
 	limited := w.cfg.ProjectConcurrency < w.cfg.Concurrency
 	switch {
-	case free <= 0, w.claiming >= maxClaims, limited && w.claiming > 0:
-		return 0, nil
-	case w.total+w.reserved > 0 && free < w.batch:
+	case free <= 0, w.claiming >= maxClaims, limited && w.claiming > 0,
+		w.total+w.reserved > 0 && free < w.batch:
+		if woken && w.claiming > 0 {
+			w.turnedAway = true
+		}
 		return 0, nil
 	}
 	var busy []string
@@ -223,13 +233,20 @@ func (w *Worker) reserve() (int, []string) {
 	return free, busy
 }
 
-// release ends a claim: the slots it did not fill are free again.
+// release ends a claim: the slots it did not fill are free again. Only a
+// wake turned away meanwhile needs them now: a claim that found fewer
+// calls than slots has drained what was due, and claiming again at once
+// would spin on an idle queue.
 func (w *Worker) release(unused int) {
 	w.mu.Lock()
 	w.claiming--
 	w.reserved -= unused
+	again := unused > 0 && w.turnedAway
+	if again {
+		w.turnedAway = false
+	}
 	w.mu.Unlock()
-	if unused > 0 {
+	if again {
 		w.Wake()
 	}
 }
