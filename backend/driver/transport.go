@@ -53,18 +53,19 @@ func setDefault[T time.Duration | int](v *T, def T) {
 // a wrong base URL, and following it could send calls elsewhere. Function
 // bodies pass byte for byte, so compression is off. The client has no
 // overall timeout: management calls and invocations set their deadlines
-// on their contexts.
+// on their contexts. Calls go through the hop transport (hop.go).
 func NewHTTPClient(opts Options) *http.Client {
 	opts = opts.WithDefaults()
+	std := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        opts.MaxIdleConnsPerHost,
+		MaxIdleConnsPerHost: opts.MaxIdleConnsPerHost,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
 	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:               nil,
-			DialContext:         (&net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        opts.MaxIdleConnsPerHost,
-			MaxIdleConnsPerHost: opts.MaxIdleConnsPerHost,
-			IdleConnTimeout:     90 * time.Second,
-			DisableCompression:  true,
-		},
+		Transport:     newHopTransport(std, opts),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
