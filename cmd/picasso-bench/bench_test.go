@@ -376,3 +376,10 @@ func TestStatsKeepEachRunAsARound(t *testing.T) {
 		t.Errorf("rounds %+v, total ok %d elapsed %s", s.rounds, s.ok, s.elapsed)
 	}
 }
+
+func TestBaselineRefMustNameACommit(t *testing.T) {
+	_, _, err := buildBaseline(context.Background(), "no-such-ref-of-picasso-bench", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "no-such-ref-of-picasso-bench") {
+		t.Errorf("err = %v", err)
+	}
+}

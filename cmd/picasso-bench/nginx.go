@@ -15,12 +15,16 @@ import (
 // nginxPath is where Debian's nginx packages put the server.
 const nginxPath = "/usr/sbin/nginx"
 
-// ensureNginx returns the nginx binary, installing Debian's nginx-light
-// (the smallest nginx package; the proxy module is all the bench needs)
-// when it is missing and the bench runs as root.
+// ensureNginx returns the nginx binary (Debian's, else the first on
+// PATH), installing Debian's nginx-light (the smallest nginx package; the
+// proxy module is all the bench needs) when there is none and the bench
+// runs as root.
 func ensureNginx(ctx context.Context, logf func(string, ...any)) (string, error) {
 	if _, err := os.Stat(nginxPath); err == nil {
 		return nginxPath, nil
+	}
+	if path, err := exec.LookPath("nginx"); err == nil {
+		return path, nil
 	}
 	if os.Geteuid() != 0 {
 		return "", errors.New(nginxPath + " is missing and picasso-bench is not root, so it cannot install it: run apt-get install nginx-light as root first")
