@@ -32,12 +32,11 @@ func bench(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 
-	bin := o.PicassoBin
-	if bin == "" {
-		logf("building ./cmd/picasso-api")
-		if bin, err = buildPicasso(ctx, dir); err != nil {
-			return err
-		}
+	// What may fail for want of a package or a ref fails before the
+	// builds that take a while.
+	nginxBin, err := ensureNginx(ctx, logf)
+	if err != nil {
+		return err
 	}
 	r := &report{opts: o, db: databaseName(o.DBURI)}
 	baselineBin := o.BaselineBin
@@ -52,7 +51,14 @@ func bench(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	case o.BaselineBin != "":
 		r.baseline = "picasso-api " + o.BaselineBin
 	}
-	env, err := startEnvironment(ctx, o, bin, baselineBin, dir, logf)
+	bin := o.PicassoBin
+	if bin == "" {
+		logf("building ./cmd/picasso-api")
+		if bin, err = buildPicasso(ctx, dir); err != nil {
+			return err
+		}
+	}
+	env, err := startEnvironment(ctx, o, bin, baselineBin, nginxBin, dir)
 	if err != nil {
 		return err
 	}
@@ -186,7 +192,7 @@ type environment struct {
 	baselineApp, baselineBackend             string
 }
 
-func startEnvironment(ctx context.Context, o *options, bin, baselineBin, dir string, logf func(string, ...any)) (env *environment, err error) {
+func startEnvironment(ctx context.Context, o *options, bin, baselineBin, nginxBin, dir string) (env *environment, err error) {
 	env = &environment{}
 	defer func() {
 		if err != nil {
@@ -196,7 +202,7 @@ func startEnvironment(ctx context.Context, o *options, bin, baselineBin, dir str
 	if env.backend, err = startHelper(roleBackend, "--slow-delay", o.SlowDelay.String(), "--cpu", o.BackendCPU.String()); err != nil {
 		return nil, err
 	}
-	if env.nginx, err = startNginx(ctx, dir, env.backend.url, logf); err != nil {
+	if env.nginx, err = startNginx(nginxBin, dir, env.backend.url); err != nil {
 		return nil, err
 	}
 	if env.bare, err = startHelper(roleBareProxy, "--target", env.backend.url); err != nil {

@@ -120,11 +120,7 @@ http {
 
 // startNginx runs nginx in the foreground in front of the backend, with
 // its own configuration, logs and temporary files under dir.
-func startNginx(ctx context.Context, dir, backendURL string, logf func(string, ...any)) (*process, error) {
-	bin, err := ensureNginx(ctx, logf)
-	if err != nil {
-		return nil, err
-	}
+func startNginx(bin, dir, backendURL string) (*process, error) {
 	backend, err := url.Parse(backendURL)
 	if err != nil {
 		return nil, err
