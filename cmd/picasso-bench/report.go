@@ -90,8 +90,8 @@ func (r *report) row(id string) *stats {
 func (r *report) markdown() string {
 	var b strings.Builder
 	o := r.opts
-	fmt.Fprintf(&b, "Machine: %s. Database: %s. Keystone: %s. Picasso log level: %s. Run took %s.\n\n",
-		machine(), r.db, r.keystone, o.LogLevel, r.elapsed.Round(time.Second))
+	fmt.Fprintf(&b, "Machine: %s. Database: %s. Keystone: %s. Picasso log level: %s. Backend: %s. Run took %s.\n\n",
+		machine(), r.db, r.keystone, o.LogLevel, backendCost(o.BackendCPU), r.elapsed.Round(time.Second))
 	r.closedMarkdown(&b)
 	fmt.Fprintf(&b, "\n4. Open loop at %d requests/s, %d rounds × %s, interleaved, on a function that costs the backend nothing (what the proxy adds to latency):\n\n", o.OpenRate, o.Rounds, o.Duration)
 	b.WriteString("| Target | achieved req/s | p50 | p90 | p99 | max | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
@@ -138,12 +138,8 @@ func (r *report) markdown() string {
 // of issue 22, and before → after when there is a baseline.
 func (r *report) closedMarkdown(b *strings.Builder) {
 	o := r.opts
-	backend := "answers at once (--backend-cpu 0)"
-	if o.BackendCPU > 0 {
-		backend = fmt.Sprintf("burns %s of CPU per call before it answers (--backend-cpu; about what IronFunctions 0.2.72 spends)", us(o.BackendCPU))
-	}
-	fmt.Fprintf(b, "Closed loop: %d workers, %d rounds × %s after %s warm-up, interleaved; POST with a %d-byte body, %d-byte answer. Backend: %s.",
-		o.Concurrency, o.Rounds, o.Duration, o.Warmup, len(callBody), len(functionBody), backend)
+	fmt.Fprintf(b, "Closed loop: %d workers, %d rounds × %s after %s warm-up, interleaved; POST with a %d-byte body, %d-byte answer; the backend %s.",
+		o.Concurrency, o.Rounds, o.Duration, o.Warmup, len(callBody), len(functionBody), backendCost(o.BackendCPU))
 	if r.baseline != "" {
 		fmt.Fprintf(b, " Baseline: %s.", r.baseline)
 	}
@@ -187,6 +183,14 @@ func (r *report) closedMarkdown(b *strings.Builder) {
 			before.throughput(), after.throughput(), verdictRatio(pairedRatio(after, before, sample.throughput), 0, true),
 			us(before.cpuPerCall()), us(after.cpuPerCall()), verdictRatio(pairedRatio(after, before, cpuMeasure), 0, false))
 	}
+}
+
+// backendCost says what a call costs the backend.
+func backendCost(cpu time.Duration) string {
+	if cpu <= 0 {
+		return "answers at once (--backend-cpu 0)"
+	}
+	return fmt.Sprintf("burns %s of CPU per call before it answers (--backend-cpu; about what IronFunctions 0.2.72 spends)", us(cpu))
 }
 
 func cpuMeasure(s sample) float64 { return float64(s.cpuPerCall()) }
