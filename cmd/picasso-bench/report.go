@@ -90,8 +90,8 @@ func (r *report) row(id string) *stats {
 func (r *report) markdown() string {
 	var b strings.Builder
 	o := r.opts
-	fmt.Fprintf(&b, "Machine: %s. Database: %s. Keystone: %s. Picasso log level: %s. Backend: %s. Run took %s.\n\n",
-		machine(), r.db, r.keystone, o.LogLevel, backendCost(o.BackendCPU), r.elapsed.Round(time.Second))
+	fmt.Fprintf(&b, "Machine: %s. Database: %s. Keystone: %s. Picasso log level: %s. Backend CPU per call (--backend-cpu): %s. Run took %s.\n\n",
+		machine(), r.db, r.keystone, o.LogLevel, us(o.BackendCPU), r.elapsed.Round(time.Second))
 	r.closedMarkdown(&b)
 	fmt.Fprintf(&b, "\n4. Open loop at %d requests/s, %d rounds × %s, interleaved, on a function that costs the backend nothing (what the proxy adds to latency):\n\n", o.OpenRate, o.Rounds, o.Duration)
 	b.WriteString("| Target | achieved req/s | p50 | p90 | p99 | max | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
