@@ -1,5 +1,10 @@
 # Benchmarks; see docs/benchmarks.md. BENCHFLAGS passes options to picasso-bench,
 # e.g. make bench BENCHFLAGS="--db-uri mysql://root@127.0.0.1/picasso_bench".
+# Before → after of a change, the old Picasso measured in the same run:
+#   make bench BENCHFLAGS="--baseline-ref main"            (built from a git ref)
+#   make bench BENCHFLAGS="--baseline-bin /path/picasso-api" (a prebuilt binary)
+# make bench installs nginx-light (the nginx reference) when run as root and
+# nginx is missing; BENCHFLAGS="--backend-cpu 0" gives the trivial backend.
 .PHONY: bench bench-go bench-triggers bench-queue bench-runtimes
 
 bench:

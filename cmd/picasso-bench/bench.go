@@ -32,6 +32,25 @@ func bench(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 
+	// What may fail for want of a package or a ref fails before the
+	// builds that take a while.
+	nginxBin, err := ensureNginx(ctx, logf)
+	if err != nil {
+		return err
+	}
+	r := &report{opts: o, db: databaseName(o.DBURI)}
+	baselineBin := o.BaselineBin
+	switch {
+	case o.BaselineRef != "":
+		logf("building ./cmd/picasso-api of %s (baseline)", o.BaselineRef)
+		var commit string
+		if baselineBin, commit, err = buildBaseline(ctx, o.BaselineRef, dir); err != nil {
+			return err
+		}
+		r.baseline = fmt.Sprintf("picasso-api built from %s (%s)", o.BaselineRef, commit)
+	case o.BaselineBin != "":
+		r.baseline = "picasso-api " + o.BaselineBin
+	}
 	bin := o.PicassoBin
 	if bin == "" {
 		logf("building ./cmd/picasso-api")
@@ -39,33 +58,44 @@ func bench(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	env, err := startEnvironment(ctx, o, bin, dir)
+	env, err := startEnvironment(ctx, o, bin, baselineBin, nginxBin, dir)
 	if err != nil {
 		return err
 	}
 	defer env.stop()
-	logf("backend %s, bare proxy %s, Keystone %s (%s), Picasso %s", env.backend.url, env.bare.url, env.id.kind, env.id.authURL, env.main.url)
+	logf("backend %s (%s CPU per call), nginx %s, bare proxy %s and %s with a BufferPool, Keystone %s (%s), Picasso %s",
+		env.backend.url, o.BackendCPU, env.nginx.url, env.bare.url, env.barePool.url, env.id.kind, env.id.authURL, env.main.url)
 
-	r := &report{opts: o, keystone: env.id.kind, db: databaseName(o.DBURI)}
+	r.keystone = env.id.kind
 	if r.idleRSS, _, err = memory(env.main.pid()); err != nil {
 		return err
 	}
 	r.ready = []readiness{{"keystone, token cache on", env.main.ready}, {"keystone, token cache off", env.noCache.ready}, {"noauth, overload limit", env.shed.ready}}
+	if env.baseline != nil {
+		r.ready = append(r.ready, readiness{"baseline, keystone, token cache on", env.baseline.ready})
+	}
 
-	closed := env.closedTargets()
-	open := []*target{closed[0], closed[2]}
-	for _, t := range append(closed, env.shedTarget()) {
+	cases := env.closedTargets()
+	closed := make([]*target, len(cases))
+	for i, c := range cases {
+		closed[i] = c.target
+	}
+	open := env.openTargets()
+	for _, t := range append(append(closed, open...), env.shedTarget()) {
 		if err := probe(ctx, t); err != nil {
 			return err
 		}
 	}
-	r.closed = make([]*stats, len(closed))
+	closedStats := make([]*stats, len(closed))
 	r.open = make([]*stats, len(open))
 	for round := 1; round <= o.Rounds; round++ {
-		logf("round %d/%d: closed loop, %d workers", round, o.Rounds, o.Concurrency)
-		if err := measureRound(ctx, closed, r.closed, closedLoop(o.Concurrency), o); err != nil {
+		logf("round %d/%d: closed loop, %d workers, %d targets", round, o.Rounds, o.Concurrency, len(closed))
+		if err := measureRound(ctx, closed, closedStats, closedLoop(o.Concurrency), o); err != nil {
 			return err
 		}
+	}
+	for i, c := range cases {
+		r.closed = append(r.closed, closedRow{id: c.id, name: c.name, stats: closedStats[i]})
 	}
 	for round := 1; round <= o.Rounds; round++ {
 		logf("round %d/%d: open loop, %d requests/s", round, o.Rounds, o.OpenRate)
@@ -154,24 +184,31 @@ func probe(ctx context.Context, t *target) error {
 
 // environment is every process of a run and the apps they serve.
 type environment struct {
-	backend, bare, keystone *process
-	main, noCache, shed     *process
-	id                      *identity
+	backend, nginx, bare, barePool, keystone *process
+	main, noCache, shed, baseline            *process
+	id                                       *identity
 	// Names of the apps: the project's names and the backend's.
 	app, appBackend, noCacheApp, shedBackend string
+	baselineApp, baselineBackend             string
 }
 
-func startEnvironment(ctx context.Context, o *options, bin, dir string) (env *environment, err error) {
+func startEnvironment(ctx context.Context, o *options, bin, baselineBin, nginxBin, dir string) (env *environment, err error) {
 	env = &environment{}
 	defer func() {
 		if err != nil {
 			env.stop()
 		}
 	}()
-	if env.backend, err = startHelper(roleBackend, "--slow-delay", o.SlowDelay.String()); err != nil {
+	if env.backend, err = startHelper(roleBackend, "--slow-delay", o.SlowDelay.String(), "--cpu", o.BackendCPU.String()); err != nil {
+		return nil, err
+	}
+	if env.nginx, err = startNginx(nginxBin, dir, env.backend.url); err != nil {
 		return nil, err
 	}
 	if env.bare, err = startHelper(roleBareProxy, "--target", env.backend.url); err != nil {
+		return nil, err
+	}
+	if env.barePool, err = startHelper(roleBareProxy, "--target", env.backend.url, "--buffer-pool"); err != nil {
 		return nil, err
 	}
 	fakeURL := ""
@@ -184,16 +221,27 @@ func startEnvironment(ctx context.Context, o *options, bin, dir string) (env *en
 	if env.id, err = newIdentity(ctx, o.Keystone, fakeURL, o.keystoneEnv); err != nil {
 		return nil, err
 	}
+	main := picassoSpec{name: "picasso", keystone: true, tokenCacheTTL: 5 * time.Minute, maxInFlight: 1024}
 	specs := []struct {
+		bin  string
 		spec picassoSpec
 		into **process
 	}{
-		{picassoSpec{name: "picasso", keystone: true, tokenCacheTTL: 5 * time.Minute, maxInFlight: 1024}, &env.main},
-		{picassoSpec{name: "picasso-nocache", keystone: true, maxInFlight: 1024}, &env.noCache},
-		{picassoSpec{name: "picasso-shed", maxInFlight: o.ShedLimit}, &env.shed},
+		{bin, main, &env.main},
+		{bin, picassoSpec{name: "picasso-nocache", keystone: true, maxInFlight: 1024}, &env.noCache},
+		{bin, picassoSpec{name: "picasso-shed", maxInFlight: o.ShedLimit}, &env.shed},
+	}
+	if baselineBin != "" {
+		baseline := main
+		baseline.name = "picasso-baseline"
+		specs = append(specs, struct {
+			bin  string
+			spec picassoSpec
+			into **process
+		}{baselineBin, baseline, &env.baseline})
 	}
 	for _, s := range specs {
-		if *s.into, err = startPicasso(bin, o, s.spec, env.backend.url, env.id, dir); err != nil {
+		if *s.into, err = startPicasso(s.bin, o, s.spec, env.backend.url, env.id, dir); err != nil {
 			return nil, err
 		}
 	}
@@ -206,17 +254,16 @@ func startEnvironment(ctx context.Context, o *options, bin, dir string) (env *en
 func (env *environment) createApps(ctx context.Context) error {
 	suffix := randomHex(4)
 	project := env.id.projectID
-	main := picassoAPI{base: env.main.url, token: env.id.userToken}
-	env.app = "bench-" + suffix
 	var err error
-	if env.appBackend, err = main.createApp(ctx, project, env.app); err != nil {
+	env.app = "bench-" + suffix
+	if env.appBackend, err = createCallApp(ctx, env.main, env.id, project, env.app, trivialSuffix); err != nil {
 		return err
 	}
-	if err := main.createRoute(ctx, project, env.app, "/hello", true); err != nil {
-		return err
-	}
-	if err := main.createRoute(ctx, project, env.app, "/private", false); err != nil {
-		return err
+	if env.baseline != nil {
+		env.baselineApp = "bench-baseline-" + suffix
+		if env.baselineBackend, err = createCallApp(ctx, env.baseline, env.id, project, env.baselineApp); err != nil {
+			return err
+		}
 	}
 	noCache := picassoAPI{base: env.noCache.url, token: env.id.userToken}
 	env.noCacheApp = "bench-nocache-" + suffix
@@ -233,17 +280,63 @@ func (env *environment) createApps(ctx context.Context) error {
 	return shed.createRoute(ctx, project, "bench-shed-"+suffix, slowSuffix, true)
 }
 
-// closedTargets are, in the order they are interleaved: direct, bare
-// proxy, and Picasso's public, cached private and uncached private calls.
-func (env *environment) closedTargets() []*target {
+// createCallApp creates an app with a public /hello, a private /private
+// and public routes at the extra paths, and returns its backend name.
+func createCallApp(ctx context.Context, p *process, id *identity, project, app string, publicPaths ...string) (string, error) {
+	api := picassoAPI{base: p.url, token: id.userToken}
+	backendName, err := api.createApp(ctx, project, app)
+	if err != nil {
+		return "", err
+	}
+	for _, path := range append([]string{"/hello"}, publicPaths...) {
+		if err := api.createRoute(ctx, project, app, path, true); err != nil {
+			return "", err
+		}
+	}
+	return backendName, api.createRoute(ctx, project, app, "/private", false)
+}
+
+// closedCase is one closed-loop target and its row in the report.
+type closedCase struct {
+	id, name string
+	target   *target
+}
+
+// closedTargets are, in the order they are interleaved: direct, the
+// reference proxies (nginx, bare proxy, bare proxy with a BufferPool),
+// Picasso's public, cached private and uncached private calls, and the
+// baseline's public and cached private calls when there is a baseline.
+func (env *environment) closedTargets() []closedCase {
 	token := http.Header{"X-Auth-Token": {env.id.userToken}}
 	function := "/r/" + env.appBackend + "/hello"
+	call := func(id, name string, proxy *process, url string, header http.Header) closedCase {
+		t := postTarget(name, proxy, url, header)
+		t.backend = env.backend
+		return closedCase{id: id, name: name, target: t}
+	}
+	cases := []closedCase{
+		call(rowDirect, "direct (backend)", nil, env.backend.url+function, nil),
+		call(rowNginx, "nginx (1 worker)", env.nginx, env.nginx.url+function, nil),
+		call(rowBare, "bare proxy", env.bare, env.bare.url+function, nil),
+		call(rowBarePool, "bare proxy + BufferPool", env.barePool, env.barePool.url+function, nil),
+		call(rowPublic, "1. Picasso public", env.main, env.main.url+function, nil),
+		call(rowPrivate, "2. Picasso private, cached token", env.main, env.main.url+"/r/"+env.id.projectID+"/"+env.app+"/private", token),
+		call(rowUncached, "3. Picasso private, no token cache", env.noCache, env.noCache.url+"/r/"+env.id.projectID+"/"+env.noCacheApp+"/private", token),
+	}
+	if env.baseline != nil {
+		cases = append(cases,
+			call(rowBaselinePublic, "baseline public", env.baseline, env.baseline.url+"/r/"+env.baselineBackend+"/hello", nil),
+			call(rowBaselinePrivate, "baseline private, cached token", env.baseline, env.baseline.url+"/r/"+env.id.projectID+"/"+env.baselineApp+"/private", token))
+	}
+	return cases
+}
+
+// openTargets are direct and Picasso public on the trivial function.
+func (env *environment) openTargets() []*target {
+	function := "/r/" + env.appBackend + trivialSuffix
 	return []*target{
-		postTarget("direct", nil, env.backend.url+function, nil),
-		postTarget("bare proxy", env.bare, env.bare.url+function, nil),
-		postTarget("picasso public", env.main, env.main.url+function, nil),
-		postTarget("picasso private, cached token", env.main, env.main.url+"/r/"+env.id.projectID+"/"+env.app+"/private", token),
-		postTarget("picasso private, no token cache", env.noCache, env.noCache.url+"/r/"+env.id.projectID+"/"+env.noCacheApp+"/private", token),
+		postTarget("direct, trivial", nil, env.backend.url+function, nil),
+		postTarget("picasso public, trivial", env.main, env.main.url+function, nil),
 	}
 }
 
@@ -272,7 +365,7 @@ func (env *environment) managementTargets() (create, list *target) {
 }
 
 func (env *environment) stop() {
-	for _, p := range []*process{env.shed, env.noCache, env.main, env.keystone, env.bare, env.backend} {
+	for _, p := range []*process{env.baseline, env.shed, env.noCache, env.main, env.keystone, env.barePool, env.bare, env.nginx, env.backend} {
 		if p != nil {
 			p.stop()
 		}

@@ -88,7 +88,16 @@ func startHelper(role string, args ...string) (*process, error) {
 // startServer runs a server and polls readyURL until it answers 200,
 // which is when it counts as started.
 func startServer(name, path string, args, env []string, readyURL string) (*process, error) {
+	return startServerWith(name, path, args, env, readyURL, nil)
+}
+
+// startServerWith is startServer with a last change to the process
+// before it starts.
+func startServerWith(name, path string, args, env []string, readyURL string, prepare func(*process)) (*process, error) {
 	p := newProcess(name, path, args, env)
+	if prepare != nil {
+		prepare(p)
+	}
 	stderr := &tailBuffer{max: 4096}
 	p.cmd.Stderr = stderr
 	started := time.Now()

@@ -12,8 +12,11 @@ import (
 // target is one URL under load and the process whose CPU time counts
 // against it (nil when the load goes straight to the backend).
 type target struct {
-	name     string
-	proxy    *process
+	name  string
+	proxy *process
+	// backend, when set, is the backend process, whose CPU time per call
+	// is reported beside the proxy's.
+	backend  *process
 	targeter vegeta.Targeter
 	// client is shared by the target's runs, so warm-up connections are
 	// the ones measured.
@@ -47,11 +50,35 @@ type stats struct {
 	requests, ok, shed, failed int
 	firstError                 string
 	elapsed                    time.Duration
-	cpu                        time.Duration
+	cpu, backendCPU            time.Duration
+	// rounds holds each run on its own, for ratios paired by round.
+	rounds []sample
 	// latencies of the successful (2xx) responses only: under overload,
 	// what matters is how fast accepted calls are served.
 	latencies []time.Duration
 	sorted    bool
+}
+
+// sample is what one run of a target measured.
+type sample struct {
+	ok           int
+	elapsed, cpu time.Duration
+}
+
+// throughput is successful responses per second.
+func (s sample) throughput() float64 {
+	if s.elapsed <= 0 {
+		return 0
+	}
+	return float64(s.ok) / s.elapsed.Seconds()
+}
+
+// cpuPerCall is the proxy's CPU time per successful response.
+func (s sample) cpuPerCall() time.Duration {
+	if s.ok == 0 {
+		return 0
+	}
+	return s.cpu / time.Duration(s.ok)
 }
 
 // run drives t for d and adds what it measured to s.
@@ -65,16 +92,29 @@ func (s *stats) run(t *target, l load, d time.Duration) error {
 	if err != nil {
 		return err
 	}
+	backendBefore, err := processCPU(t.backend)
+	if err != nil {
+		return err
+	}
+	okBefore := s.ok
 	start := time.Now()
 	for res := range attacker.Attack(t.targeter, l.rate, d, t.name) {
 		s.add(res)
 	}
-	s.elapsed += time.Since(start)
+	elapsed := time.Since(start)
 	cpuAfter, err := t.cpu()
 	if err != nil {
 		return err
 	}
-	s.cpu += cpuAfter - cpuBefore
+	backendAfter, err := processCPU(t.backend)
+	if err != nil {
+		return err
+	}
+	round := sample{ok: s.ok - okBefore, elapsed: elapsed, cpu: cpuAfter - cpuBefore}
+	s.rounds = append(s.rounds, round)
+	s.elapsed += round.elapsed
+	s.cpu += round.cpu
+	s.backendCPU += backendAfter - backendBefore
 	s.sorted = false
 	return nil
 }
@@ -88,11 +128,15 @@ func warm(t *target, l load, d time.Duration) {
 	discard.run(t, l, d)
 }
 
-func (t *target) cpu() (time.Duration, error) {
-	if t.proxy == nil {
+func (t *target) cpu() (time.Duration, error) { return processCPU(t.proxy) }
+
+// processCPU is the CPU time of p and its descendants (nginx's workers),
+// 0 for no process.
+func processCPU(p *process) (time.Duration, error) {
+	if p == nil {
 		return 0, nil
 	}
-	return cpuTime(t.proxy.pid())
+	return treeCPUTime(p.pid())
 }
 
 func (s *stats) add(r *vegeta.Result) {
@@ -129,6 +173,17 @@ func (s *stats) cpuPer1k() float64 {
 		return 0
 	}
 	return s.cpu.Seconds() * 1000 / float64(s.ok)
+}
+
+// cpuPerCall is the proxy's CPU time per successful response, over all
+// runs.
+func (s *stats) cpuPerCall() time.Duration {
+	return sample{ok: s.ok, cpu: s.cpu}.cpuPerCall()
+}
+
+// backendCPUPerCall is the backend's CPU time per successful response.
+func (s *stats) backendCPUPerCall() time.Duration {
+	return sample{ok: s.ok, cpu: s.backendCPU}.cpuPerCall()
 }
 
 // percentile returns the latency under which a share q of the successful

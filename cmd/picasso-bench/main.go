@@ -1,13 +1,16 @@
 // Command picasso-bench measures Picasso against the floor any Go proxy
-// has: on one machine and in one run it starts a backend that answers like
-// IronFunctions, a bare net/http/httputil.ReverseProxy in front of it and
-// Picasso in front of it, drives each with vegeta (interleaved, so machine
-// drift cancels out) and prints throughput, latency percentiles, CPU per
-// request of the proxy process, memory and start-up time as Markdown.
+// has and the limit nginx shows: on one machine and in one run it starts a
+// backend that answers like IronFunctions and costs about what it costs in
+// CPU per call, and in front of it nginx, a bare
+// net/http/httputil.ReverseProxy (with and without a BufferPool), Picasso
+// and optionally an earlier Picasso (the baseline); it drives each with
+// vegeta (interleaved, so machine drift cancels out) and prints
+// throughput, latency percentiles, CPU per call of the proxy process,
+// ratios paired by round, memory and start-up time as Markdown.
 //
-// The backend, the bare proxy and the fake Keystone are this same binary
+// The backend, the bare proxies and the fake Keystone are this same binary
 // re-executed with a hidden first argument, so that each is a process of
-// its own whose CPU time /proc reports separately.
+// its own whose CPU time the kernel reports separately.
 package main
 
 import (

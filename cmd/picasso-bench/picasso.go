@@ -19,17 +19,80 @@ import (
 // buildPicasso compiles ./cmd/picasso-api of the module picasso-bench
 // runs in, as a user would deploy it.
 func buildPicasso(ctx context.Context, dir string) (string, error) {
-	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil || strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
-		return "", fmt.Errorf("run picasso-bench inside the Picasso module, or give --picasso-bin (%v)", err)
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return "", err
 	}
 	bin := filepath.Join(dir, "picasso-api")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/picasso-api")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/picasso-api: %v\n%s", err, out)
+	return bin, goBuild(ctx, root, bin)
+}
+
+// buildBaseline compiles ./cmd/picasso-api as it was at a git ref of the
+// module's repository and returns the binary and the commit. The tree is
+// exported with git archive rather than checked out as a worktree: that
+// changes nothing in the repository, so an interrupted run leaves nothing
+// behind to prune, and the export goes with the run's directory.
+func buildBaseline(ctx context.Context, ref, dir string) (bin, commit string, err error) {
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return "", "", err
 	}
-	return bin, nil
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--verify", "--quiet", "--short", ref+"^{commit}").Output()
+	if err != nil {
+		return "", "", fmt.Errorf("--baseline-ref %q is no commit of %s", ref, root)
+	}
+	commit = strings.TrimSpace(string(out))
+	// The module may sit below the repository's top.
+	prefix, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--show-prefix").Output()
+	if err != nil {
+		return "", "", fmt.Errorf("git rev-parse --show-prefix in %s: %v", root, err)
+	}
+	src := filepath.Join(dir, "baseline-src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		return "", "", err
+	}
+	defer os.RemoveAll(src)
+	archive := exec.CommandContext(ctx, "git", "-C", root, "archive", "--format=tar", commit)
+	extract := exec.CommandContext(ctx, "tar", "-x", "-C", src)
+	if extract.Stdin, err = archive.StdoutPipe(); err != nil {
+		return "", "", err
+	}
+	var archiveErr, extractErr strings.Builder
+	archive.Stderr, extract.Stderr = &archiveErr, &extractErr
+	if err := extract.Start(); err != nil {
+		return "", "", err
+	}
+	if err := archive.Run(); err != nil {
+		extract.Wait()
+		return "", "", fmt.Errorf("git archive %s: %v: %s", commit, err, archiveErr.String())
+	}
+	if err := extract.Wait(); err != nil {
+		return "", "", fmt.Errorf("tar -x of git archive %s: %v: %s", commit, err, extractErr.String())
+	}
+	bin = filepath.Join(dir, "picasso-api-baseline")
+	if err := goBuild(ctx, filepath.Join(src, strings.TrimSpace(string(prefix))), bin); err != nil {
+		return "", "", fmt.Errorf("baseline %s (%s): %w", ref, commit, err)
+	}
+	return bin, commit, nil
+}
+
+// moduleRoot is the directory of the go.mod picasso-bench runs in.
+func moduleRoot(ctx context.Context) (string, error) {
+	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil || strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
+		return "", fmt.Errorf("run picasso-bench inside the Picasso module, or give --picasso-bin and --baseline-bin (%v)", err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(gomod))), nil
+}
+
+func goBuild(ctx context.Context, moduleDir, bin string) error {
+	// -buildvcs=false: an exported tree has no repository to stamp.
+	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-o", bin, "./cmd/picasso-api")
+	cmd.Dir = moduleDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/picasso-api: %v\n%s", err, out)
+	}
+	return nil
 }
 
 // picassoSpec is one Picasso of the run.
