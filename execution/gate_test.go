@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/execution"
 	"github.com/picasso-faas/picasso/internal/testdb"
@@ -39,7 +41,11 @@ func TestAsyncCallsWaitForTheProjectsConcurrency(t *testing.T) {
 		gate := quota.NewGate(quota.GateOptions{Limits: limitsByProject{
 			project: {picasso.ResourceConcurrency: 1},
 		}})
-		f := newFixture(t, uri, map[string]string{"counted": counted}, execution.WorkerConfig{Gate: gate}, nil)
+		var metrics *execution.Metrics // set before the worker starts
+		f := newFixture(t, uri, map[string]string{"counted": counted},
+			execution.WorkerConfig{Gate: gate, Deferred: func(r picasso.Resource) { metrics.Deferred(r) }}, nil)
+		registry := prometheus.NewRegistry()
+		metrics = execution.NewMetrics(registry, f.db)
 		countA, countB := filepath.Join(f.dir, "count-a"), filepath.Join(f.dir, "count-b")
 		routeA := f.route("/a", "counted", map[string]string{"COUNT": countA})
 
@@ -97,6 +103,9 @@ func TestAsyncCallsWaitForTheProjectsConcurrency(t *testing.T) {
 		if n := gate.InFlight(project); n != 1 {
 			t.Errorf("A has %d calls in flight, want the sync one", n)
 		}
+		if n := deferrals(t, registry, picasso.ResourceConcurrency); n < float64(len(callsA)) {
+			t.Errorf("%v deferrals counted, want at least one per call of A (%d)", n, len(callsA))
+		}
 
 		releaseSync()
 		for _, call := range callsA {
@@ -109,6 +118,28 @@ func TestAsyncCallsWaitForTheProjectsConcurrency(t *testing.T) {
 		}
 		waitUntil(t, func() bool { return gate.InFlight(project) == 0 })
 	})
+}
+
+// deferrals reads picasso_call_deferrals_total for resource.
+func deferrals(t *testing.T, registry *prometheus.Registry, resource picasso.Resource) float64 {
+	t.Helper()
+	families, err := registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, family := range families {
+		if family.GetName() != "picasso_call_deferrals_total" {
+			continue
+		}
+		for _, m := range family.GetMetric() {
+			for _, label := range m.GetLabel() {
+				if label.GetName() == "resource" && label.GetValue() == string(resource) {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }
 
 func waitForCall(t *testing.T, f *fixture, projectID, id string, status picasso.CallStatus) *picasso.CallRecord {

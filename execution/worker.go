@@ -55,8 +55,11 @@ type WorkerConfig struct {
 	// as the replica's sync calls, so that sync and async calls share the
 	// limits. A call it refuses goes back to the queue (DeferCall) without
 	// using an attempt.
-	Gate   picasso.CallGate
-	Logger *slog.Logger
+	Gate picasso.CallGate
+	// Deferred, when set, is told the resource of every call the gate
+	// refused (Metrics.Deferred counts them).
+	Deferred func(picasso.Resource)
+	Logger   *slog.Logger
 }
 
 func (c *WorkerConfig) setDefaults() {
@@ -278,6 +281,9 @@ func (w *Worker) admit(ctx context.Context, call *picasso.CallRecord) (release f
 	switch {
 	case errors.As(err, &refusal):
 		delay = refusal.RetryAfter
+		if w.cfg.Deferred != nil {
+			w.cfg.Deferred(refusal.Resource)
+		}
 	case ctx.Err() == nil:
 		w.cfg.Logger.Warn("call not admitted: the project's limits could not be read", "call_id", call.ID, "error", err)
 	}

@@ -89,6 +89,7 @@ func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, limits pi
 		PollInterval:       c.CallPollInterval,
 		Backoff:            execution.Backoff{Base: c.RetryBackoffBase, Cap: c.RetryBackoffCap},
 		Gate:               gate,
+		Deferred:           metrics.Deferred,
 		Logger:             logger,
 	}, db, db, backend, execution.Finishers{metrics, callbacks})
 	enqueuer := execution.NewEnqueuer(execution.EnqueuerConfig{
