@@ -156,6 +156,11 @@ type CallStore interface {
 	// ECONFLICT when call.LeaseOwner no longer holds it (the lease expired
 	// and another worker took it, or the call was re-queued).
 	FinishCall(ctx context.Context, call *CallRecord, outcome CallOutcome) error
+	// DeferCall puts a claimed call that did not run back on the queue,
+	// due at notBefore, without counting the attempt it was claimed for:
+	// the worker could not run it yet (the project was at its concurrency
+	// or rate limit). ECONFLICT when call.LeaseOwner no longer holds it.
+	DeferCall(ctx context.Context, call *CallRecord, notBefore time.Time) error
 	// CancelCall cancels a waiting call; ECONFLICT when it is not waiting.
 	CancelCall(ctx context.Context, projectID, id string) (*CallRecord, error)
 	// RequeueCall puts a dead or failed call back on the queue as a new

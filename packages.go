@@ -46,8 +46,12 @@ type CodeStore interface {
 	CodeSource
 	// PutCode stores data as the route's newest version, which it fills in
 	// (Version, CreatedAt), and makes the route run it; ENOTFOUND without
-	// the route.
-	PutCode(ctx context.Context, version *CodeVersion, data []byte) error
+	// the route. projectID owns the route's app: EQUOTA (a *LimitError)
+	// when the upload would take the project's stored code beyond limit
+	// bytes (function_code_bytes, which may be Unlimited), counted like
+	// QuotaStore's creates. A new version replaces the route's current
+	// one, so only what it adds to that one counts.
+	PutCode(ctx context.Context, projectID string, version *CodeVersion, data []byte, limit int64) error
 	// GetCode returns the version the route runs; ENOTFOUND when it has none.
 	GetCode(ctx context.Context, appID, path string) (*CodeVersion, error)
 }

@@ -16,6 +16,7 @@ type Metrics struct {
 	attempts  *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	callbacks *prometheus.CounterVec
+	deferrals *prometheus.CounterVec
 	queued    *prometheus.Desc
 	running   *prometheus.Desc
 	dead      *prometheus.Desc
@@ -39,12 +40,16 @@ func NewMetrics(reg prometheus.Registerer, calls picasso.CallStore) *Metrics {
 			Name: "picasso_callbacks_total",
 			Help: "Callbacks this replica sent, by outcome (delivered, failed).",
 		}, []string{"outcome"}),
+		deferrals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "picasso_call_deferrals_total",
+			Help: "Queued calls this replica's worker handed back to the queue because their project was at a limit, by resource (function_concurrency, function_rate).",
+		}, []string{"resource"}),
 		queued:  prometheus.NewDesc("picasso_calls_queued", "Calls waiting for a worker (queued, or failed with another attempt to come).", nil, nil),
 		running: prometheus.NewDesc("picasso_calls_running", "Calls a worker holds.", nil, nil),
 		dead:    prometheus.NewDesc("picasso_calls_dead", "Calls in the dead-letter list.", nil, nil),
 		oldest:  prometheus.NewDesc("picasso_calls_oldest_queued_age_seconds", "Age of the oldest waiting call; 0 when none waits.", nil, nil),
 	}
-	reg.MustRegister(m.attempts, m.duration, m.callbacks, m)
+	reg.MustRegister(m.attempts, m.duration, m.callbacks, m.deferrals, m)
 	return m
 }
 
@@ -54,6 +59,13 @@ func (m *Metrics) Finished(_ context.Context, call *picasso.CallRecord) {
 	if d := call.Duration(); d > 0 {
 		m.duration.WithLabelValues(string(call.Trigger)).Observe(d.Seconds())
 	}
+}
+
+// Deferred counts a call the worker handed back because its project was
+// at its limit of resource; it is WorkerConfig.Deferred. No project label:
+// the series stay bounded by the list of resources.
+func (m *Metrics) Deferred(resource picasso.Resource) {
+	m.deferrals.WithLabelValues(string(resource)).Inc()
 }
 
 // CallbackSent counts a callback; Callbacks reports to it.

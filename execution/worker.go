@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -49,7 +50,16 @@ type WorkerConfig struct {
 	// record says so); MaxLogBytes bounds the log.
 	MaxResultBytes int
 	MaxLogBytes    int
-	Logger         *slog.Logger
+	// Gate, when set, admits each claimed call within its project's
+	// function_concurrency and function_rate before it runs: the same gate
+	// as the replica's sync calls, so that sync and async calls share the
+	// limits. A call it refuses goes back to the queue (DeferCall) without
+	// using an attempt.
+	Gate picasso.CallGate
+	// Deferred, when set, is told the resource of every call the gate
+	// refused (Metrics.Deferred counts them).
+	Deferred func(picasso.Resource)
+	Logger   *slog.Logger
 }
 
 func (c *WorkerConfig) setDefaults() {
@@ -107,10 +117,11 @@ type Worker struct {
 	routes *routeCache
 
 	mu       sync.Mutex
-	running  map[string]int // calls running per project
-	total    int            // calls running
-	reserved int            // slots held by claims in flight
-	claiming int            // claims in flight
+	running  map[string]int       // calls running per project
+	gated    map[string]time.Time // projects the gate refused, until their calls are due again
+	total    int                  // calls running
+	reserved int                  // slots held by claims in flight
+	claiming int                  // claims in flight
 	// turnedAway records that a wake found no slot to claim with while
 	// claims held some, so the end of those claims must look again.
 	turnedAway bool
@@ -124,6 +135,7 @@ func NewWorker(cfg WorkerConfig, calls picasso.CallStore, store picasso.Store, b
 		cfg: cfg, calls: calls, store: store, backend: backend, finisher: finisher,
 		wake:    make(chan struct{}, 1),
 		running: map[string]int{},
+		gated:   map[string]time.Time{},
 		batch:   max(1, cfg.Concurrency/4),
 		routes:  newRouteCache(store, routeCacheTTL),
 	}
@@ -193,7 +205,11 @@ func (w *Worker) startClaim(ctx context.Context, woken bool) bool {
 				w.finished(context.WithoutCancel(ctx), call)
 				continue
 			}
-			w.start(ctx, call)
+			release, ok := w.admit(ctx, call)
+			if !ok {
+				continue
+			}
+			w.start(ctx, call, release)
 			started++
 		}
 		w.release(n - started)
@@ -228,6 +244,14 @@ func (w *Worker) reserve(woken bool) (int, []string) {
 			busy = append(busy, project)
 		}
 	}
+	now := time.Now()
+	for project, until := range w.gated {
+		if now.Before(until) {
+			busy = append(busy, project)
+		} else {
+			delete(w.gated, project)
+		}
+	}
 	w.claiming++
 	w.reserved += free
 	return free, busy
@@ -251,8 +275,53 @@ func (w *Worker) release(unused int) {
 	}
 }
 
-// start runs a claimed call in a slot its claim reserved.
-func (w *Worker) start(ctx context.Context, call *picasso.CallRecord) {
+// gateRetryAfter is how long a call waits when the gate failed rather
+// than refused (its limits could not be read).
+const gateRetryAfter = time.Second
+
+// admit asks the gate for one of the project's call slots. Refused, the
+// call goes back to the queue, due when the gate said to retry, with the
+// attempt it was claimed for taken back: a project at its limit waits, it
+// does not fail. Until then the worker claims none of the project's other
+// calls, which would be refused the same way, so that they do not take
+// the claims of the projects that have room.
+func (w *Worker) admit(ctx context.Context, call *picasso.CallRecord) (release func(), ok bool) {
+	if w.cfg.Gate == nil {
+		return func() {}, true
+	}
+	release, err := w.cfg.Gate.Admit(ctx, call.ProjectID)
+	if err == nil {
+		return release, true
+	}
+	delay := gateRetryAfter
+	var refusal *picasso.LimitError
+	switch {
+	case errors.As(err, &refusal):
+		delay = refusal.RetryAfter
+		if w.cfg.Deferred != nil {
+			w.cfg.Deferred(refusal.Resource)
+		}
+	case ctx.Err() == nil:
+		w.cfg.Logger.Warn("call not admitted: the project's limits could not be read", "call_id", call.ID, "error", err)
+	}
+	delay = max(delay, w.cfg.PollInterval)
+	until := time.Now().Add(delay)
+	w.mu.Lock()
+	w.gated[call.ProjectID] = until
+	w.mu.Unlock()
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.LeaseMargin)
+	defer cancel()
+	if err := w.calls.DeferCall(saveCtx, call, until); err != nil {
+		// The lease stays; the call runs again when it expires, as the
+		// attempt after this one.
+		w.cfg.Logger.Warn("call not handed back to the queue", "call_id", call.ID, "attempt", call.Attempt, "error", err)
+	}
+	return nil, false
+}
+
+// start runs a claimed call in a slot its claim reserved; release gives
+// back its gate slot.
+func (w *Worker) start(ctx context.Context, call *picasso.CallRecord, release func()) {
 	w.mu.Lock()
 	w.running[call.ProjectID]++
 	w.total++
@@ -271,14 +340,15 @@ func (w *Worker) start(ctx context.Context, call *picasso.CallRecord) {
 			w.Wake()
 		}()
 		// A call outlives the shutdown of its worker: its lease says so.
-		w.execute(context.WithoutCancel(ctx), call)
+		w.execute(context.WithoutCancel(ctx), call, release)
 	}()
 }
 
-// execute runs one attempt and records its outcome, if the lease is
-// still ours.
-func (w *Worker) execute(ctx context.Context, call *picasso.CallRecord) {
+// execute runs one attempt, gives back the gate slot, and records the
+// attempt's outcome, if the lease is still ours.
+func (w *Worker) execute(ctx context.Context, call *picasso.CallRecord, release func()) {
 	outcome := w.attempt(ctx, call)
+	release()
 	if outcome.Status == picasso.CallFailed && call.Attempt >= call.MaxAttempts {
 		outcome.Status = picasso.CallDead
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -130,16 +131,50 @@ func (s *Server) handlePutCode() http.Handler {
 		sum := sha256.Sum256(data)
 		v := &picasso.CodeVersion{AppID: app.ID, Path: rt.Path, SHA256: hex.EncodeToString(sum[:]),
 			Size: int64(len(data)), Format: format, FileName: fileName}
+		limit, err := s.limitOf(r.Context(), app.ProjectID, picasso.ResourceCodeBytes)
+		if err != nil {
+			return err
+		}
+		if err := s.checkCodeRoom(r.Context(), app.ProjectID, v, limit); err != nil {
+			return err
+		}
 		if err := runner.PrepareCode(r.Context(), v, data); err != nil {
 			return picasso.Wrap(picasso.EUNAVAILABLE, err, "Code could not be unpacked on this gateway")
 		}
-		if err := s.code.PutCode(r.Context(), v, data); err != nil {
+		if err := s.code.PutCode(r.Context(), app.ProjectID, v, data, limit); err != nil {
 			return err
 		}
 		s.routes.forget(app.BackendName, rt.Path)
 		writeJSON(w, http.StatusOK, codeResponse{Code: s.newCodeView(rt, v)})
 		return nil
 	})
+}
+
+// checkCodeRoom refuses an upload beyond the project's function_code_bytes
+// before it is unpacked on this replica's disk, so that refused uploads
+// leave nothing behind. It counts outside any transaction: PutCode counts
+// again under the project's quota lock, and that count is the one that
+// holds when uploads race.
+func (s *Server) checkCodeRoom(ctx context.Context, projectID string, v *picasso.CodeVersion, limit int64) error {
+	if limit == picasso.Unlimited {
+		return nil
+	}
+	usage, err := s.store.Usage(ctx, projectID)
+	if err != nil {
+		return err
+	}
+	var replaced int64
+	current, err := s.code.GetCode(ctx, v.AppID, v.Path)
+	switch {
+	case err == nil:
+		replaced = current.Size
+	case !picasso.IsCode(err, picasso.ENOTFOUND):
+		return err
+	}
+	if added := v.Size - replaced; added > 0 {
+		return picasso.CheckQuota(picasso.ResourceCodeBytes, limit, usage[picasso.ResourceCodeBytes], added)
+	}
+	return nil
 }
 
 func errCodeTooLarge(limits codepkg.Limits) error {

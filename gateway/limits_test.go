@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/picasso-faas/picasso"
+	"github.com/picasso-faas/picasso/backend/local"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/internal/testdb"
 	"github.com/picasso-faas/picasso/quota"
@@ -89,6 +92,68 @@ func TestTriggerLimitRefusesCreates(t *testing.T) {
 	wantRefusals(t, h, map[string]int{"function_triggers": 1})
 }
 
+// withUploads lets the harness take code uploads: a local runtime that
+// unpacks them, with no sandbox since nothing is run.
+func withUploads(t *testing.T) harnessOption {
+	return func(_ *gateway.Config, deps *gateway.Deps) {
+		rt, err := local.New(local.Options{FunctionsDir: t.TempDir(), CodeCacheDir: t.TempDir(), Sandbox: local.SandboxNone,
+			Code: deps.Store.(picasso.CodeSource), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			rt.Close(ctx)
+		})
+		deps.Backend = rt
+		deps.Code = deps.Store.(picasso.CodeStore)
+	}
+}
+
+// TestCodeLimitRefusesUploads: an upload beyond function_code_bytes is
+// refused with 403 naming the resource and leaves the route's code as it
+// was; replacing a package needs room only for what it adds.
+func TestCodeLimitRefusesUploads(t *testing.T) {
+	first := zipFiles(t, map[string]string{"main.py": echoPy})
+	limit := int64(len(first)) + 10
+	h := newHarness(t, sqliteURI(t), withUploads(t), withLimits(quota.Defaults{picasso.ResourceCodeBytes: limit}))
+	h.createApp(projA, "member-a", "code")
+	for _, path := range []string{"/a", "/b"} {
+		h.createRoute(projA, "member-a", "code", map[string]any{"path": path, "runtime": "python3", "handler": "main.handler"})
+	}
+	codeURL := func(route string) string { return "/v1/" + projA + "/apps/code/routes/" + route + "/code" }
+	upload := func(route string, data []byte) *response {
+		return h.do(t, "PUT", codeURL(route), "member-a", data, "Content-Type", "application/zip")
+	}
+
+	upload("a", first).expect(t, 200)
+	resp := upload("b", first).expect(t, 403)
+	want := fmt.Sprintf("Quota exceeded for function_code_bytes: requested %d, but already used %d of %d", len(first), len(first), limit)
+	if msg := resp.ErrorMessage(t); msg != want {
+		t.Errorf("message %q, want %q", msg, want)
+	}
+	q := quotaOf(t, resp)
+	if q["resource"] != "function_code_bytes" || q["limit"] != float64(limit) || q["used"] != float64(len(first)) ||
+		q["requested"] != float64(len(first)) {
+		t.Errorf("quota %v", q)
+	}
+	h.do(t, "GET", codeURL("b"), "member-a", nil).expect(t, 404)
+
+	// A new version of /a replaces the old one: a package a few bytes
+	// larger fits, within the limit.
+	second := zipFiles(t, map[string]string{"main.py": echoPy + "# v2\n"})
+	if int64(len(second)) > limit || len(second) <= len(first) {
+		t.Fatalf("second package of %d bytes, want more than %d and at most %d", len(second), len(first), limit)
+	}
+	upload("a", second).expect(t, 200)
+	got := h.do(t, "GET", "/v1/"+projA+"/limits", "reader-a", nil).expect(t, 200).JSON(t)["limits"].(map[string]any)["function_code_bytes"]
+	if want := fmt.Sprintf(`{"limit":%d,"used":%d}`, limit, len(second)); compactJSON(t, got) != want {
+		t.Errorf("function_code_bytes %s, want %s", compactJSON(t, got), want)
+	}
+	wantRefusals(t, h, map[string]int{"function_code_bytes": 1})
+}
+
 // wantRefusals reads the refusal counter from /metrics.
 func wantRefusals(t *testing.T, h *harness, want map[string]int) {
 	t.Helper()
@@ -144,6 +209,7 @@ func TestLimitsView(t *testing.T) {
 		"function_rate":        `{"limit":50}`,
 		"function_triggers":    `{"limit":-1,"used":0}`,
 		"function_schedules":   `{"limit":-1,"used":0}`,
+		"function_code_bytes":  `{"limit":-1,"used":0}`,
 	} {
 		if got := compactJSON(t, limits[resource]); got != want {
 			t.Errorf("%s: %s, want %s", resource, got, want)

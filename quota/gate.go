@@ -24,23 +24,27 @@ const maxIdleProjects = 10000
 type GateOptions struct {
 	// Limits gives each project's function_concurrency and function_rate.
 	Limits picasso.Limits
-	// Replicas is the number of replicas that share the limits (default
-	// 1). Each replica admits its share: the concurrency limit divided by
-	// Replicas, rounded up, and the rate divided by Replicas.
-	Replicas int
+	// LiveReplicas returns the number of replicas that share the limits,
+	// this one included; it is called at every admission, so it must be
+	// cheap (replicas.Replica.Live reads a count kept in memory). Each
+	// replica admits its share: the concurrency limit divided by that
+	// count, rounded up, and the rate divided by it. Nil, or a count below
+	// 1, is 1: this replica takes the whole limits.
+	LiveReplicas func() int
 	// Now is the clock of the token buckets (default time.Now).
 	Now func() time.Time
 }
 
 // Gate admits function calls within each project's concurrency and rate
 // limits, on this replica; it implements picasso.CallGate. Its bounds
-// across replicas (see GateOptions.Replicas and docs/quotas.md): a
-// project runs at most limit+Replicas-1 calls at once over all replicas,
-// and, when the load balancer spreads its calls unevenly, may be refused
-// on one replica while another still has room.
+// across N live replicas (see GateOptions.LiveReplicas and
+// docs/quotas.md): a project runs at most limit+N-1 calls at once over
+// all replicas while the count is steady, and, when the load balancer
+// spreads its calls unevenly, may be refused on one replica while another
+// still has room.
 type Gate struct {
 	limits   picasso.Limits
-	replicas int
+	replicas func() int
 	now      func() time.Time
 
 	mu       sync.Mutex
@@ -52,19 +56,20 @@ var _ picasso.CallGate = (*Gate)(nil)
 // projectGate is one project's state on this replica.
 type projectGate struct {
 	inFlight int64
-	rate     int64 // the limit bucket was built for
+	rate     int64 // the limit bucket was set for
+	replicas int64 // the replica count bucket was set for
 	bucket   *rate.Limiter
 }
 
 // NewGate returns a gate over the options' limits.
 func NewGate(opts GateOptions) *Gate {
-	if opts.Replicas < 1 {
-		opts.Replicas = 1
+	if opts.LiveReplicas == nil {
+		opts.LiveReplicas = func() int { return 1 }
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Gate{limits: opts.Limits, replicas: opts.Replicas, now: opts.Now, projects: map[string]*projectGate{}}
+	return &Gate{limits: opts.Limits, replicas: opts.LiveReplicas, now: opts.Now, projects: map[string]*projectGate{}}
 }
 
 // Admit takes one of the project's concurrency slots and one token of its
@@ -79,14 +84,15 @@ func (g *Gate) Admit(ctx context.Context, projectID string) (func(), error) {
 		return nil, err
 	}
 	now := g.now()
+	replicas := int64(max(g.replicas(), 1))
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	p := g.project(projectID)
-	if concurrency != picasso.Unlimited && p.inFlight >= g.concurrencyShare(concurrency) {
+	if concurrency != picasso.Unlimited && p.inFlight >= concurrencyShare(concurrency, replicas) {
 		return nil, picasso.TooMany(picasso.ResourceConcurrency, concurrency, concurrencyRetryAfter)
 	}
 	if perSecond != picasso.Unlimited {
-		if wait, ok := g.takeToken(p, perSecond, now); !ok {
+		if wait, ok := takeToken(p, perSecond, replicas, now); !ok {
 			return nil, picasso.TooMany(picasso.ResourceRate, perSecond, wait)
 		}
 	} else {
@@ -107,30 +113,34 @@ func (g *Gate) InFlight(projectID string) int64 {
 	return 0
 }
 
-// concurrencyShare is this replica's part of a concurrency limit, rounded
-// up so that a limit below the replica count still admits calls.
-func (g *Gate) concurrencyShare(limit int64) int64 {
-	n := int64(g.replicas)
+// concurrencyShare is one of n replicas' part of a concurrency limit,
+// rounded up so that a limit below the replica count still admits calls.
+// A share that shrinks below the calls running stops no call: new ones
+// wait until enough have ended.
+func concurrencyShare(limit, n int64) int64 {
 	return (limit + n - 1) / n
 }
 
-// takeToken takes a token from the project's bucket, which refills at
-// this replica's share of the rate and holds one second of it (at least
-// one call). Without a token it says how long until the next one.
-func (g *Gate) takeToken(p *projectGate, perSecond int64, now time.Time) (time.Duration, bool) {
-	share := float64(perSecond) / float64(g.replicas)
-	burst := max(1, int((perSecond+int64(g.replicas)-1)/int64(g.replicas)))
+// takeToken takes a token from the project's bucket, which refills at one
+// of n replicas' share of the rate and holds one second of it (at least
+// one call). Without a token it says how long until the next one. A
+// changed limit or replica count changes the bucket's rate and size in
+// place: the tokens it holds stay (down to the new size), so a change
+// neither refills nor empties it.
+func takeToken(p *projectGate, perSecond, n int64, now time.Time) (time.Duration, bool) {
+	share := float64(perSecond) / float64(n)
+	burst := max(1, int((perSecond+n-1)/n))
 	if perSecond == 0 {
 		burst = 0
 	}
 	switch {
 	case p.bucket == nil:
 		p.bucket = rate.NewLimiter(rate.Limit(share), burst) // starts full
-	case p.rate != perSecond:
+	case p.rate != perSecond || p.replicas != n:
 		p.bucket.SetLimitAt(now, rate.Limit(share))
 		p.bucket.SetBurstAt(now, burst)
 	}
-	p.rate = perSecond
+	p.rate, p.replicas = perSecond, n
 	r := p.bucket.ReserveN(now, 1)
 	if !r.OK() {
 		return neverRetryAfter, false

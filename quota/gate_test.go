@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,7 +105,7 @@ func TestGateConcurrencySharedByReplicas(t *testing.T) {
 	}{{4, 2, 2}, {5, 2, 3}, {1, 3, 1}, {9, 3, 3}} {
 		l := newLimits()
 		l.set(projectA, picasso.ResourceConcurrency, c.limit)
-		g := quota.NewGate(quota.GateOptions{Limits: l, Replicas: c.replicas})
+		g := quota.NewGate(quota.GateOptions{Limits: l, LiveReplicas: func() int { return c.replicas }})
 		for range c.share {
 			defer admit(t, g, projectA)()
 		}
@@ -157,11 +158,79 @@ func TestGateRateSharedByReplicas(t *testing.T) {
 	l := newLimits()
 	l.set(projectA, picasso.ResourceRate, 4)
 	c := newClock()
-	g := quota.NewGate(quota.GateOptions{Limits: l, Now: c.Now, Replicas: 2})
+	g := quota.NewGate(quota.GateOptions{Limits: l, Now: c.Now, LiveReplicas: func() int { return 2 }})
 	admit(t, g, projectA)()
 	admit(t, g, projectA)()
 	// This replica's share is 2 calls per second.
 	wantRefused(t, g, projectA, picasso.ResourceRate, 500*time.Millisecond)
+}
+
+// TestGateFollowsTheLiveReplicaCount: the share of each limit is taken
+// from the live count at every admission, so it shrinks as replicas join
+// and grows as they leave; the token bucket is resized, not refilled.
+func TestGateFollowsTheLiveReplicaCount(t *testing.T) {
+	var live atomic.Int64
+	live.Store(1)
+	count := func() int { return int(live.Load()) }
+
+	t.Run("concurrency", func(t *testing.T) {
+		l := newLimits()
+		l.set(projectA, picasso.ResourceConcurrency, 6)
+		g := quota.NewGate(quota.GateOptions{Limits: l, LiveReplicas: count})
+		live.Store(3) // a share of 2
+		r1, r2 := admit(t, g, projectA), admit(t, g, projectA)
+		wantRefused(t, g, projectA, picasso.ResourceConcurrency, time.Second)
+
+		live.Store(2) // a replica left: a share of 3
+		r3 := admit(t, g, projectA)
+		wantRefused(t, g, projectA, picasso.ResourceConcurrency, time.Second)
+
+		live.Store(6) // more joined: a share of 1, below the 3 running
+		r1()
+		r2()
+		wantRefused(t, g, projectA, picasso.ResourceConcurrency, time.Second)
+		r3()
+		admit(t, g, projectA)()
+
+		live.Store(0) // no count (a failed beat): the whole limit
+		for range 6 {
+			defer admit(t, g, projectA)()
+		}
+		wantRefused(t, g, projectA, picasso.ResourceConcurrency, time.Second)
+	})
+
+	t.Run("rate", func(t *testing.T) {
+		l := newLimits()
+		l.set(projectA, picasso.ResourceRate, 8)
+		c := newClock()
+		live.Store(1)
+		g := quota.NewGate(quota.GateOptions{Limits: l, Now: c.Now, LiveReplicas: count})
+		for range 8 { // alone: the whole second's worth
+			admit(t, g, projectA)()
+		}
+		wantRefused(t, g, projectA, picasso.ResourceRate, 125*time.Millisecond)
+
+		// Three replicas joined: 2 per second, a bucket of 2. The second
+		// that passed refilled the bucket, which now holds 2.
+		live.Store(4)
+		c.Advance(time.Second)
+		for range 2 {
+			admit(t, g, projectA)()
+		}
+		wantRefused(t, g, projectA, picasso.ResourceRate, 500*time.Millisecond)
+
+		// Two left: 4 per second, a bucket of 4. The half second before
+		// the change refilled at the old rate (one token), not the new.
+		live.Store(2)
+		c.Advance(500 * time.Millisecond)
+		admit(t, g, projectA)()
+		wantRefused(t, g, projectA, picasso.ResourceRate, 250*time.Millisecond)
+		c.Advance(10 * time.Second)
+		for range 4 {
+			admit(t, g, projectA)()
+		}
+		wantRefused(t, g, projectA, picasso.ResourceRate, 250*time.Millisecond)
+	})
 }
 
 func TestGateWithoutLimits(t *testing.T) {

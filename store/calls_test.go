@@ -277,3 +277,59 @@ func mustDo(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestDeferCall: a claimed call handed back is due again at the given
+// time with the attempt it was claimed for taken back.
+func TestDeferCall(t *testing.T) {
+	ctx := context.Background()
+	forEachDatabase(t, func(t *testing.T, uri string) {
+		s := openStore(t, uri)
+		call := mustInsertCall(t, s, testCall(projectA, "app1"))
+
+		claimed := claimOne(t, s, "w1")
+		stranger := *claimed
+		stranger.LeaseOwner = "w2"
+		if err := s.DeferCall(ctx, &stranger, time.Now()); !picasso.IsCode(err, picasso.ECONFLICT) {
+			t.Errorf("a worker without the lease deferred the call: %v", err)
+		}
+		mustDo(t, s.DeferCall(ctx, claimed, time.Now().Add(-time.Second)))
+		if claimed.Status != picasso.CallQueued || claimed.Attempt != 0 || claimed.LeaseOwner != "" {
+			t.Errorf("deferred %+v", claimed)
+		}
+		got, err := s.GetCall(ctx, projectA, call.ID)
+		mustDo(t, err)
+		if got.Status != picasso.CallQueued || got.Attempt != 0 || got.LeaseOwner != "" || !got.StartedAt.IsZero() {
+			t.Errorf("stored after the deferral: %+v", got)
+		}
+		if err := s.DeferCall(ctx, claimed, time.Now()); !picasso.IsCode(err, picasso.ECONFLICT) {
+			t.Errorf("a call no longer running was deferred: %v", err)
+		}
+
+		// Due: claimed again, as its first attempt still.
+		running := claimOne(t, s, "w1")
+		if running.ID != call.ID || running.Attempt != 1 {
+			t.Fatalf("claimed after two deferrals: %+v", running)
+		}
+
+		// A call that failed an attempt waits as failed for its second.
+		mustDo(t, s.FinishCall(ctx, running, picasso.CallOutcome{Status: picasso.CallFailed, HTTPStatus: 500,
+			NotBefore: time.Now().Add(-time.Second)}))
+		second := claimOne(t, s, "w1")
+		mustDo(t, s.DeferCall(ctx, second, time.Now().Add(-time.Second)))
+		got, err = s.GetCall(ctx, projectA, call.ID)
+		mustDo(t, err)
+		if got.Status != picasso.CallFailed || got.Attempt != 1 || got.HTTPStatus != 500 {
+			t.Errorf("a deferred retry is stored as %+v, want failed after attempt 1", got)
+		}
+		again := claimOne(t, s, "w1")
+		if again.Attempt != 2 || again.Status != picasso.CallRunning {
+			t.Errorf("the retry claimed after its deferral: %+v, want attempt 2 running", again)
+		}
+
+		// Deferred to later: not due before then.
+		mustDo(t, s.DeferCall(ctx, again, time.Now().Add(time.Hour)))
+		if calls, _ := s.ClaimCalls(ctx, "w1", 5, 0, nil); len(calls) != 0 {
+			t.Errorf("a deferred call was claimed before its time")
+		}
+	})
+}

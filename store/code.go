@@ -21,10 +21,18 @@ const codeVersionColumns = `app_id, path, version, sha256, size, format, file_na
 
 // PutCode stores data once per digest, records it as the route's next
 // version, drops the route's older versions and releases the bytes that
-// nothing references any more, all in one transaction.
-func (d *DB) PutCode(ctx context.Context, v *picasso.CodeVersion, data []byte) error {
+// nothing references any more, all in one transaction. The transaction
+// first holds projectID's quota lock and refuses (EQUOTA) an upload that
+// would take the project's code beyond limit bytes.
+func (d *DB) PutCode(ctx context.Context, projectID string, v *picasso.CodeVersion, data []byte, limit int64) error {
+	if err := d.ensureQuotaLock(ctx, projectID); err != nil {
+		return err
+	}
 	stamp := d.now()
 	err := d.write(ctx, func(tx *sqlx.Tx) error {
+		if err := d.withinCodeQuota(ctx, tx, projectID, v, limit); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE routes SET code_version = code_version + 1, updated_at = ? WHERE app_id = ? AND path = ?`,
 			stamp, v.AppID, v.Path)
 		if err := expectOneRow(res, err, routeNotFound(v.Path)); err != nil {

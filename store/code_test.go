@@ -41,7 +41,7 @@ func TestCodeStoredOnceAndReleased(t *testing.T) {
 		big := bytes.Repeat([]byte("0123456789"), codeChunkSize/5) // two chunks
 
 		for _, path := range []string{"/a", "/b"} {
-			if err := s.PutCode(ctx, codeVersionOf(app.ID, path, big), big); err != nil {
+			if err := s.PutCode(ctx, "p1", codeVersionOf(app.ID, path, big), big, picasso.Unlimited); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -57,7 +57,7 @@ func TestCodeStoredOnceAndReleased(t *testing.T) {
 		}
 
 		small := []byte("PK small")
-		if err := s.PutCode(ctx, codeVersionOf(app.ID, "/a", small), small); err != nil {
+		if err := s.PutCode(ctx, "p1", codeVersionOf(app.ID, "/a", small), small, picasso.Unlimited); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := s.GetCode(ctx, app.ID, "/a"); got.Version != 2 || got.Size != int64(len(small)) {
@@ -83,6 +83,6 @@ func TestCodeStoredOnceAndReleased(t *testing.T) {
 		if n := blobCount(t, s); n != 0 || chunks != 0 {
 			t.Errorf("%d blobs and %d chunks left after both routes went", n, chunks)
 		}
-		wantError(t, s.PutCode(ctx, codeVersionOf(app.ID, "/gone", small), small), picasso.ENOTFOUND, "Route /gone not found")
+		wantError(t, s.PutCode(ctx, "p1", codeVersionOf(app.ID, "/gone", small), small, picasso.Unlimited), picasso.ENOTFOUND, "Route /gone not found")
 	})
 }

@@ -168,6 +168,41 @@ func (d *DB) FinishCall(ctx context.Context, call *picasso.CallRecord, o picasso
 	return nil
 }
 
+// DeferCall hands call back to the queue, due at notBefore, as though the
+// claim had not happened: the attempt it was given is taken back, so the
+// call is queued again (or failed, waiting for the attempt it was claimed
+// for, when an earlier attempt ran) and the lease is dropped. Only the
+// lease holder may, as for FinishCall. A call that had run before keeps the
+// deferred claim's start time until its next attempt: the claim overwrote
+// the earlier one's.
+func (d *DB) DeferCall(ctx context.Context, call *picasso.CallRecord, notBefore time.Time) error {
+	// MySQL evaluates the assignments left to right, each seeing the ones
+	// before it: attempt is changed last, so that every CASE reads the
+	// claimed attempt, as SQLite's assignments all do.
+	res, err := d.exec(ctx, `UPDATE calls SET `+
+		`status = CASE WHEN attempt <= 1 THEN 'queued' ELSE 'failed' END, `+
+		`started_at = CASE WHEN attempt <= 1 THEN 0 ELSE started_at END, `+
+		`due_at = ?, not_before = ?, lease_owner = '', attempt = attempt - 1 `+
+		`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
+		micros(notBefore), micros(notBefore), call.ID, call.LeaseOwner, call.Attempt)
+	var rows int64
+	if err == nil {
+		rows, err = res.RowsAffected()
+	}
+	if err != nil {
+		return dbError(err)
+	}
+	if rows == 0 {
+		return picasso.Errorf(picasso.ECONFLICT, "Call %s attempt %d is no longer held by %s", call.ID, call.Attempt, call.LeaseOwner)
+	}
+	call.Attempt--
+	call.Status, call.LeaseOwner, call.NotBefore = picasso.CallFailed, "", notBefore
+	if call.Attempt == 0 {
+		call.Status, call.StartedAt = picasso.CallQueued, time.Time{}
+	}
+	return nil
+}
+
 // truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -13,6 +13,12 @@ const (
 	countRoutes    = `SELECT COUNT(*) FROM routes JOIN apps ON apps.id = routes.app_id WHERE apps.project_id = ?`
 	countTriggers  = `SELECT COUNT(*) FROM triggers WHERE project_id = ?`
 	countSchedules = `SELECT COUNT(*) FROM schedules WHERE project_id = ?`
+	// Every route keeps only the version it runs, so this is the size of
+	// the packages the project's routes run. Bytes that several routes
+	// share (the store keeps identical uploads once) count once per route:
+	// what a project is charged must not depend on what others uploaded.
+	countCodeBytes = `SELECT COALESCE(SUM(code_versions.size), 0) FROM code_versions ` +
+		`JOIN apps ON apps.id = code_versions.app_id WHERE apps.project_id = ?`
 )
 
 // CreateAppWithin inserts app unless the project already has limit apps
@@ -38,7 +44,8 @@ func (d *DB) CreateRouteWithin(ctx context.Context, projectID string, route *pic
 	})
 }
 
-// Usage counts the project's apps, routes, triggers and schedules.
+// Usage counts the project's apps, routes, triggers and schedules, and
+// the bytes of its stored code.
 func (d *DB) Usage(ctx context.Context, projectID string) (map[picasso.Resource]int64, error) {
 	usage := map[picasso.Resource]int64{}
 	for resource, query := range map[picasso.Resource]string{
@@ -46,6 +53,7 @@ func (d *DB) Usage(ctx context.Context, projectID string) (map[picasso.Resource]
 		picasso.ResourceRoutes:    countRoutes,
 		picasso.ResourceTriggers:  countTriggers,
 		picasso.ResourceSchedules: countSchedules,
+		picasso.ResourceCodeBytes: countCodeBytes,
 	} {
 		var n int64
 		if err := d.db.GetContext(ctx, &n, query, projectID); err != nil {
@@ -68,7 +76,7 @@ func (d *DB) withinQuota(ctx context.Context, tx *sqlx.Tx, projectID string, res
 	if limit == picasso.Unlimited {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE quota_locks SET project_id = project_id WHERE project_id = ?`, projectID); err != nil {
+	if err := lockQuota(ctx, tx, projectID); err != nil {
 		return err
 	}
 	var used int64
@@ -76,6 +84,39 @@ func (d *DB) withinQuota(ctx context.Context, tx *sqlx.Tx, projectID string, res
 		return err
 	}
 	return picasso.CheckQuota(resource, limit, used, 1)
+}
+
+// withinCodeQuota is withinQuota for an upload of v, which replaces the
+// package the route runs: the upload requests what it adds to the
+// project's code, its size less the replaced package's. An upload that
+// adds nothing passes even beyond the limit (a lowered limit must not
+// stop a project from shrinking its code).
+func (d *DB) withinCodeQuota(ctx context.Context, tx *sqlx.Tx, projectID string, v *picasso.CodeVersion, limit int64) error {
+	if limit == picasso.Unlimited {
+		return nil
+	}
+	if err := lockQuota(ctx, tx, projectID); err != nil {
+		return err
+	}
+	var used, replaced int64
+	if err := tx.GetContext(ctx, &used, countCodeBytes, projectID); err != nil {
+		return err
+	}
+	if err := tx.GetContext(ctx, &replaced, `SELECT COALESCE(SUM(size), 0) FROM code_versions WHERE app_id = ? AND path = ?`,
+		v.AppID, v.Path); err != nil {
+		return err
+	}
+	if added := v.Size - replaced; added > 0 {
+		return picasso.CheckQuota(picasso.ResourceCodeBytes, limit, used, added)
+	}
+	return nil
+}
+
+// lockQuota takes the project's quota row for the rest of the
+// transaction (see withinQuota for why it must come first).
+func lockQuota(ctx context.Context, tx *sqlx.Tx, projectID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE quota_locks SET project_id = project_id WHERE project_id = ?`, projectID)
+	return err
 }
 
 // ensureQuotaLock creates the project's quota row unless it exists. It

@@ -99,6 +99,89 @@ func TestConcurrentCreatesAtTheLimit(t *testing.T) {
 			}
 			wantUsage(t, s, project, picasso.ResourceSchedules, limit)
 		})
+
+		t.Run("code bytes", func(t *testing.T) {
+			// Each upload is a different package of the same size to a
+			// route of its own, so exactly limit of them fit.
+			const project, size = "eeee5555eeee5555eeee5555eeee5555", 100
+			app := mustCreateApp(t, s, testApp(project, "code"))
+			for i := range attempts {
+				mustCreateRoute(t, s, testRoute(app.ID, fmt.Sprintf("/c%d", i)))
+			}
+			got := createConcurrently(t, attempts, func(i int) error {
+				data := packageOf(size, i)
+				return s.PutCode(ctx, project, codeVersionOf(app.ID, fmt.Sprintf("/c%d", i), data), data, limit*size)
+			})
+			if got != limit {
+				t.Errorf("%d of %d concurrent uploads succeeded, want exactly %d", got, attempts, limit)
+			}
+			wantUsage(t, s, project, picasso.ResourceCodeBytes, limit*size)
+		})
+	})
+}
+
+// packageOf returns size bytes that differ for each seed.
+func packageOf(size, seed int) []byte {
+	data := []byte(fmt.Sprintf("%0*d", size, seed))
+	return data[:size]
+}
+
+// TestCodeQuota: an upload counts what it adds to the route's current
+// package, so replacing code needs room only for the difference.
+func TestCodeQuota(t *testing.T) {
+	ctx := context.Background()
+	const project, limit = "ffff6666ffff6666ffff6666ffff6666", 150
+	forEachDatabase(t, func(t *testing.T, uri string) {
+		s := openStore(t, uri)
+		app := mustCreateApp(t, s, testApp(project, "code"))
+		mustCreateRoute(t, s, testRoute(app.ID, "/a"))
+		mustCreateRoute(t, s, testRoute(app.ID, "/b"))
+		put := func(path string, size, seed int, limit int64) error {
+			data := packageOf(size, seed)
+			return s.PutCode(ctx, project, codeVersionOf(app.ID, path, data), data, limit)
+		}
+
+		if err := put("/a", 100, 1, limit); err != nil {
+			t.Fatal(err)
+		}
+		wantError(t, put("/b", 60, 2, limit), picasso.EQUOTA,
+			"Quota exceeded for function_code_bytes: requested 60, but already used 100 of 150")
+		var limitErr *picasso.LimitError
+		if err := put("/b", 60, 2, limit); !errors.As(err, &limitErr) || limitErr.Resource != picasso.ResourceCodeBytes ||
+			limitErr.Limit != limit || limitErr.Used != 100 || limitErr.Requested != 60 {
+			t.Errorf("error %#v, want a LimitError naming function_code_bytes, limit 150, used 100, requested 60", err)
+		}
+		if _, err := s.GetCode(ctx, app.ID, "/b"); !picasso.IsCode(err, picasso.ENOTFOUND) {
+			t.Errorf("the refused upload was stored: %v", err)
+		}
+
+		// /a's 100 bytes go with its new version: 150 fit exactly.
+		if err := put("/a", 150, 3, limit); err != nil {
+			t.Errorf("replacing 100 bytes by 150 under a limit of 150: %v", err)
+		}
+		wantUsage(t, s, project, picasso.ResourceCodeBytes, 150)
+		wantError(t, put("/a", 151, 4, limit), picasso.EQUOTA,
+			"Quota exceeded for function_code_bytes: requested 1, but already used 150 of 150")
+
+		// Beyond a lowered limit, code may still shrink, not grow.
+		if err := put("/a", 120, 5, 100); err != nil {
+			t.Errorf("shrinking code beyond the limit: %v", err)
+		}
+		wantError(t, put("/b", 1, 6, 100), picasso.EQUOTA,
+			"Quota exceeded for function_code_bytes: requested 1, but already used 120 of 100")
+
+		// The same bytes on two routes count twice, although stored once.
+		data := packageOf(120, 5)
+		if err := s.PutCode(ctx, project, codeVersionOf(app.ID, "/b", data), data, picasso.Unlimited); err != nil {
+			t.Fatal(err)
+		}
+		wantUsage(t, s, project, picasso.ResourceCodeBytes, 240)
+
+		// Deleting a route frees its code.
+		if err := s.DeleteRoute(ctx, app.ID, "/a"); err != nil {
+			t.Fatal(err)
+		}
+		wantUsage(t, s, project, picasso.ResourceCodeBytes, 120)
 	})
 }
 

@@ -72,18 +72,24 @@ type executions struct {
 	runWorker bool
 }
 
-func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, limits picasso.Limits, logger *slog.Logger, registry prometheus.Registerer) *executions {
+// newExecutions builds the execution core; its worker takes leases as
+// owner and admits calls through gate, the gateway's.
+func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, limits picasso.Limits, gate picasso.CallGate,
+	owner string, logger *slog.Logger, registry prometheus.Registerer) *executions {
 	c := cfg.Executions
 	metrics := execution.NewMetrics(registry, db)
 	keys := execution.NewCallbackKeys(c.CallbackSecret)
 	callbacks := execution.NewCallbacks(execution.CallbackConfig{AllowPrivate: c.CallbackAllowPrivate, Logger: logger}, keys)
 	callbacks.Observe(metrics.CallbackSent)
 	worker := execution.NewWorker(execution.WorkerConfig{
+		Owner:              owner,
 		Concurrency:        c.WorkerConcurrency,
 		ProjectConcurrency: c.WorkerProjectConcurrency,
 		LeaseMargin:        c.CallLeaseMargin,
 		PollInterval:       c.CallPollInterval,
 		Backoff:            execution.Backoff{Base: c.RetryBackoffBase, Cap: c.RetryBackoffCap},
+		Gate:               gate,
+		Deferred:           metrics.Deferred,
 		Logger:             logger,
 	}, db, db, backend, execution.Finishers{metrics, callbacks})
 	enqueuer := execution.NewEnqueuer(execution.EnqueuerConfig{

@@ -18,7 +18,6 @@ type limitsConfig struct {
 	LimitsService     string
 	LimitsRegion      string
 	LimitsCacheTTL    time.Duration
-	Replicas          int
 
 	defaultLimits quota.Defaults
 }
@@ -32,8 +31,6 @@ func (c *limitsConfig) flags(e *envFlags) {
 	e.String(&c.LimitsRegion, "limits-region", "PICASSO_LIMITS_REGION", "", "region whose unified limits apply (default: limits without a region)")
 	e.Duration(&c.LimitsCacheTTL, "limits-cache-ttl", "PICASSO_LIMITS_CACHE_TTL", keystone.DefaultLimitsCacheTTL,
 		"how long limits read from Keystone are used before they are read again")
-	e.Int(&c.Replicas, "replicas", "PICASSO_REPLICAS", 1,
-		"replicas behind the load balancer: each admits its share of a project's concurrency and rate limits")
 }
 
 func (c *limitsConfig) complete() error {
@@ -42,11 +39,8 @@ func (c *limitsConfig) complete() error {
 		return fmt.Errorf("invalid --default-limits: %w", err)
 	}
 	c.defaultLimits = defaults
-	switch {
-	case c.LimitsCacheTTL <= 0:
+	if c.LimitsCacheTTL <= 0 {
 		return errors.New("invalid --limits-cache-ttl: must be positive")
-	case c.Replicas < 1:
-		return errors.New("invalid --replicas: must be at least 1")
 	}
 	return nil
 }

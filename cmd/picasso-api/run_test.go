@@ -227,7 +227,6 @@ func TestInvalidConfigurationFailsWithOneLine(t *testing.T) {
 		{[]string{"--public-url", "http://picasso:pw-secret@[::1"}, nil, "--public-url"},
 		{[]string{"--default-limits", "function_things=1"}, nil, "--default-limits"},
 		{nil, map[string]string{"PICASSO_DEFAULT_LIMITS": "function_apps=many"}, "--default-limits"},
-		{[]string{"--replicas", "0"}, nil, "--replicas"},
 		{[]string{"--limits-cache-ttl", "0s"}, nil, "--limits-cache-ttl"},
 	}
 	for _, c := range cases {
@@ -251,7 +250,7 @@ func TestHelpDocumentsEveryOption(t *testing.T) {
 	}
 	for _, name := range []string{"host", "port", "db-uri", "keystone-endpoint", "functions-url", "log-level", "log-file",
 		"auto-migrate", "backend", "token-cache-ttl", "max-body-size", "drain-timeout", "PICASSO_DB", "FUNCTIONS_URL",
-		"default-limits", "function_apps=100", "limits-service", "limits-cache-ttl", "replicas"} {
+		"default-limits", "function_apps=100", "limits-service", "limits-cache-ttl"} {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("--help does not mention %s", name)
 		}

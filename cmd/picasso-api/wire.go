@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -98,9 +100,15 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		d.close(logger)
 		return nil, err
 	}
-	d.executions = newExecutions(cfg, db, backend, limits, logger, registry)
-	d.replica = replicas.New(replicas.Config{ID: d.executions.worker.Owner(), ChangeRetention: gateway.ChangeRetention,
+	// The replica's heartbeat row and its worker's leases share one name.
+	replicaID := newReplicaID()
+	d.replica = replicas.New(replicas.Config{ID: replicaID, ChangeRetention: gateway.ChangeRetention,
 		Logger: logger}, db)
+	// One gate for the replica's sync calls (the gateway) and its async
+	// ones (the worker), so that they share the project's slots; each
+	// replica takes its share of the limits by the live replica count.
+	gate := quota.NewGate(quota.GateOptions{Limits: limits, LiveReplicas: d.replica.Live})
+	d.executions = newExecutions(cfg, db, backend, limits, gate, replicaID, logger, registry)
 	d.scheduler = newScheduler(cfg, db, d.executions.enqueuer, logger, registry)
 	var brokers gatewayTriggerConfig
 	d.triggers, err = newTriggers(cfg, db, d.executions.enqueuer, logger, registry, &brokers)
@@ -143,8 +151,16 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		d.gatewayConfig.KeystoneEndpoint = cfg.KeystoneEndpoint
 	}
 	d.gateway.Limits = limits
-	d.gateway.Gate = quota.NewGate(quota.GateOptions{Limits: limits, Replicas: cfg.Replicas})
+	d.gateway.Gate = gate
 	return d, nil
+}
+
+// newReplicaID names this process among the replicas: random, so that a
+// restarted replica is a new one.
+func newReplicaID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // newBackend builds the configured backend; code, when set, is where the
