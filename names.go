@@ -61,19 +61,25 @@ func IsBackendName(s string) bool {
 // ValidateProjectID accepts Keystone project ids: hex digits, optionally
 // with dashes (UUID form), at most 64 characters.
 func ValidateProjectID(id string) error {
-	if id == "" || len(id) > MaxProjectIDLength {
+	if !IsProjectID(id) {
 		return Errorf(EINVALID, "Invalid project id: must be 1 to %d hex digits or dashes", MaxProjectIDLength)
-	}
-	for i := 0; i < len(id); i++ {
-		if !isHex(id[i]) && id[i] != '-' {
-			return Errorf(EINVALID, "Invalid project id: must be 1 to %d hex digits or dashes", MaxProjectIDLength)
-		}
 	}
 	return nil
 }
 
-// IsProjectID reports whether s is shaped like a project id.
-func IsProjectID(s string) bool { return ValidateProjectID(s) == nil }
+// IsProjectID reports whether s is shaped like a project id. Every call
+// of a public URL asks, so it builds no error.
+func IsProjectID(s string) bool {
+	if s == "" || len(s) > MaxProjectIDLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) && s[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
@@ -128,11 +134,12 @@ func ValidateRoutePath(p string) error {
 	if p[0] != '/' {
 		return Errorf(EINVALID, "Invalid route path %q: must start with '/'", p)
 	}
-	for i, seg := range strings.Split(p[1:], "/") {
+	first := true
+	for seg := range strings.SplitSeq(p[1:], "/") {
 		if seg == "" || seg == "." || seg == ".." {
 			return Errorf(EINVALID, "Invalid route path %q: empty, '.' or '..' segment", p)
 		}
-		if i > 0 && (seg == WebhooksSegment || seg == CodeSegment) {
+		if !first && (seg == WebhooksSegment || seg == CodeSegment) {
 			return Errorf(EINVALID, "Invalid route path %q: %q is reserved after the first segment "+
 				"(.../routes/{route}/%s addresses a route's %s)", p, seg, seg, seg)
 		}
@@ -142,6 +149,7 @@ func ValidateRoutePath(p string) error {
 				return Errorf(EINVALID, "Invalid route path %q: use letters, digits, '_', '-', '.' and '~' between slashes", p)
 			}
 		}
+		first = false
 	}
 	return nil
 }

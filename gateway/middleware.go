@@ -107,6 +107,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			s.metrics.observeRequest(template, r.Method, rec.status, elapsed)
+			if !s.logger.Enabled(r.Context(), slog.LevelInfo) {
+				return
+			}
 			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method),
 				slog.String("route", template),

@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/picasso-faas/picasso"
@@ -34,4 +35,31 @@ func (b *cancelingBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.cancel()
 	return err
+}
+
+// CallHeader is the header to send for a call: the caller's header with
+// the request id set and the drop headers removed. It is a copy only when
+// that changes something, since the caller's map is not the driver's to
+// modify and the gateway's header already carries the request id.
+func CallHeader(header http.Header, requestID string, drop ...string) http.Header {
+	if header == nil {
+		header = http.Header{}
+	}
+	same := requestID == "" || header.Get(picasso.RequestIDHeader) == requestID
+	for _, name := range drop {
+		if _, ok := header[name]; ok {
+			same = false
+		}
+	}
+	if same {
+		return header
+	}
+	header = header.Clone()
+	for _, name := range drop {
+		header.Del(name)
+	}
+	if requestID != "" {
+		header.Set(picasso.RequestIDHeader, requestID)
+	}
+	return header
 }

@@ -38,18 +38,11 @@ func (c *Client) invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	if err != nil {
 		return nil, picasso.Wrap(picasso.EINTERNAL, err, "Internal error")
 	}
-	if call.Header != nil {
-		req.Header = call.Header.Clone()
-	}
-	if n, err := strconv.ParseInt(req.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
+	if n, err := strconv.ParseInt(call.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
 		req.ContentLength = n
 	}
-	req.Header.Del("Content-Length")
-	if call.RequestID != "" {
-		req.Header.Set(picasso.RequestIDHeader, call.RequestID)
-	}
 	// Only the route decides how a call runs, never a caller.
-	req.Header.Del("Fn-Invoke-Type")
+	req.Header = driver.CallHeader(call.Header, call.RequestID, "Content-Length", "Fn-Invoke-Type")
 
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -39,14 +39,7 @@ func (c *Client) invoke(ctx context.Context, u *url.URL, call *picasso.Call) (*p
 	if err != nil {
 		return nil, nil, err
 	}
-	// The caller's header map is not ours to modify.
-	req.Header = call.Header.Clone()
-	if req.Header == nil {
-		req.Header = http.Header{}
-	}
-	if call.RequestID != "" {
-		req.Header.Set(picasso.RequestIDHeader, call.RequestID)
-	}
+	req.Header = driver.CallHeader(call.Header, call.RequestID)
 	if req.ContentLength == 0 && req.Body != nil && req.Body != http.NoBody {
 		// Unknown reader: stream it chunked unless the caller said how
 		// long it is.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -77,11 +78,12 @@ func TestUnusableDataDirectoryNamesThePath(t *testing.T) {
 
 func TestDurationsAreLoggedInMilliseconds(t *testing.T) {
 	var out bytes.Buffer
-	logger, _, err := newLogger(&config{LogFormat: "json"}, &out)
+	logger, closer, err := newLogger(&config{LogFormat: "json"}, &out, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	logger.Info("x", "startup", 19465646*time.Nanosecond, "duration_ms", 1500*time.Microsecond, "count", 3)
+	closer.Close()
 	var line map[string]any
 	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/picasso-faas/picasso/internal/logwriter"
 )
 
 // parseLevel accepts the original Picasso's Python level names.
@@ -24,25 +26,43 @@ func parseLevel(name string) (slog.Level, error) {
 }
 
 // newLogger writes to --log-file or stdout, as JSON unless the format is
-// text or, with no format given, stdout is a terminal.
-func newLogger(c *config, stdout io.Writer) (*slog.Logger, io.Closer, error) {
+// text or, with no format given, stdout is a terminal. Lines are batched
+// off the request path (logwriter.Async): the closer writes what is left,
+// and a failing output is reported on stderr.
+func newLogger(c *config, stdout, stderr io.Writer) (*slog.Logger, io.Closer, error) {
 	level, err := parseLevel(c.LogLevel)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, closer := stdout, io.Closer(nopCloser{})
+	out, file := stdout, io.Closer(nopCloser{})
 	if c.LogFile != "" {
 		f, err := os.OpenFile(c.LogFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o640)
 		if err != nil {
 			return nil, nil, fmt.Errorf("invalid --log-file: %w", err)
 		}
-		out, closer = f, f
+		out, file = f, f
 	}
+	text := c.LogFormat == "text" || c.LogFormat == "" && isTerminal(out)
+	batched := logwriter.New(out, stderr)
+	closer := closers{batched, file}
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: durationsInMilliseconds}
-	if c.LogFormat == "text" || c.LogFormat == "" && isTerminal(out) {
-		return slog.New(slog.NewTextHandler(out, opts)), closer, nil
+	if text {
+		return slog.New(slog.NewTextHandler(batched, opts)), closer, nil
 	}
-	return slog.New(slog.NewJSONHandler(out, opts)), closer, nil
+	return slog.New(slog.NewJSONHandler(batched, opts)), closer, nil
+}
+
+// closers closes each in turn and returns the first error.
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var first error
+	for _, c := range cs {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // durationsInMilliseconds logs every time.Duration the way the access log

@@ -43,13 +43,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, stdout)
+	return serve(ctx, cfg, stdout, stderr)
 }
 
 // serve wires the dependencies, serves until ctx ends, then drains.
-func serve(ctx context.Context, cfg *config, stdout io.Writer) error {
+func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	started := time.Now()
-	logger, logCloser, err := newLogger(cfg, stdout)
+	logger, logCloser, err := newLogger(cfg, stdout, stderr)
 	if err != nil {
 		return err
 	}
