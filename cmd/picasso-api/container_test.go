@@ -31,7 +31,7 @@ func TestDevListenServesEveryAddressWithALoudWarning(t *testing.T) {
 	if status, _, body := s.request(t, "GET", "/readyz", ""); status != 200 {
 		t.Fatalf("readyz: %d %s", status, body)
 	}
-	if logs := s.stdout.String(); !strings.Contains(logs, "ANYONE WHO CAN REACH") || !strings.Contains(logs, `"level":"WARN"`) {
+	if logs := s.stdout.await("ANYONE WHO CAN REACH"); !strings.Contains(logs, "ANYONE WHO CAN REACH") || !strings.Contains(logs, `"level":"WARN"`) {
 		t.Errorf("no loud warning that anyone reaching it is admin:\n%s", logs)
 	}
 }

@@ -116,7 +116,7 @@ func TestWalkthrough(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(out), "Hello, Aodh!") {
 		t.Fatalf("public call %s: %d %q", created.Route.PublicURL, resp.StatusCode, out)
 	}
-	logs := s.stdout.String()
+	logs := s.stdout.await("development mode", "127.0.0.1")
 	if !strings.Contains(logs, "development mode") || !strings.Contains(logs, "127.0.0.1") {
 		t.Errorf("the first log lines do not say it runs in development mode on loopback:\n%s", logs)
 	}
@@ -156,7 +156,7 @@ func TestRequestIDs(t *testing.T) {
 			t.Errorf("malformed id %q answered with %q", bad, got)
 		}
 	}
-	if !strings.Contains(s.stdout.String(), `"request_id":"`+mine+`"`) {
+	if !strings.Contains(s.stdout.await(`"request_id":"`+mine+`"`), `"request_id":"`+mine+`"`) {
 		t.Error("the request id is not in the access log")
 	}
 }
@@ -169,7 +169,7 @@ func TestTokensNeverReachTheLogs(t *testing.T) {
 	s.request(t, "POST", p+"/apps/t/routes", `{"route":{"path":"/f","image":"fail"}}`, "X-Auth-Token", token)
 	s.request(t, "POST", "/r/"+project+"/t/f", `body-secret`, "X-Auth-Token", token)
 	s.request(t, "GET", "/v1/"+project+"/apps/nothing", "", "X-Auth-Token", token)
-	logs := s.stdout.String()
+	logs := s.stdout.await(`"route":"/r/{first}/{rest}"`, `"route":"/v1/{project_id}/apps/{app}"`)
 	for _, secret := range []string{token, "hunter2-config-secret", "body-secret"} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("%q appears in the logs", secret)
@@ -272,6 +272,23 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// await returns the log once it holds every one of wants, or as it is
+// after a while: lines reach the output in batches (logwriter.Async).
+func (b *lockedBuffer) await(wants ...string) string {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		logs := b.String()
+		missing := false
+		for _, want := range wants {
+			missing = missing || !strings.Contains(logs, want)
+		}
+		if !missing || time.Now().After(deadline) {
+			return logs
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func TestHelpShowsNoSecrets(t *testing.T) {

@@ -35,7 +35,7 @@ func TestKeystoneWithoutBubblewrapRefusesToStart(t *testing.T) {
 func TestDevModeWithoutBubblewrapWarnsAndRunsUnsandboxed(t *testing.T) {
 	withoutBubblewrap(t)
 	s := start(t, nil, devArgs(t)...)
-	logs := s.stdout.String()
+	logs := s.stdout.await("functions run unsandboxed", `"sandbox":"none"`)
 	if !strings.Contains(logs, "functions run unsandboxed") || !strings.Contains(logs, `"sandbox":"none"`) {
 		t.Errorf("the log does not say functions run unsandboxed:\n%s", logs)
 	}
@@ -46,11 +46,11 @@ func TestStartLogNamesTheSandbox(t *testing.T) {
 		testenv.Unavailable(t, "bubblewrap: %v", err)
 	}
 	s := start(t, nil, devArgs(t)...)
-	if logs := s.stdout.String(); !strings.Contains(logs, `"sandbox":"bwrap"`) || strings.Contains(logs, "may use the network") {
+	if logs := s.stdout.await(`"sandbox":"bwrap"`, "picasso-api ready"); !strings.Contains(logs, `"sandbox":"bwrap"`) || strings.Contains(logs, "may use the network") {
 		t.Errorf("the start log does not name the bwrap sandbox:\n%s", logs)
 	}
 	s = start(t, nil, append(devArgs(t), "--local-allow-network")...)
-	if logs := s.stdout.String(); !strings.Contains(logs, "may use the network") {
+	if logs := s.stdout.await("may use the network"); !strings.Contains(logs, "may use the network") {
 		t.Errorf("--local-allow-network is not logged as a warning:\n%s", logs)
 	}
 }
