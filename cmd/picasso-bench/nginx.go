@@ -65,8 +65,8 @@ func tail(b []byte) []byte {
 const nginxReadyPath = "/nginx-ready"
 
 // nginxConfig is the configuration of the reference nginx: one worker
-// (the measure, and a fair match for one Go process on a small
-// machine), no access log (Picasso is measured at WARNING, without one),
+// (the figure the data plane is held to, and a fair match for one Go
+// process on a small machine), no access log (Picasso is measured at WARNING, without one),
 // an upstream of keep-alive connections like the Go proxies' transports,
 // and no request or response buffering, because Picasso and
 // httputil.ReverseProxy stream both ways; buffering would also let nginx

@@ -102,6 +102,8 @@ type picassoSpec struct {
 	keystone      bool
 	tokenCacheTTL time.Duration
 	maxInFlight   int
+	// env is added to the process's environment.
+	env []string
 }
 
 // startPicasso runs picasso-api against the benchmark backend; its ready
@@ -122,7 +124,7 @@ func startPicasso(bin string, o *options, spec picassoSpec, backendURL string, i
 		"--log-level", o.LogLevel, "--log-format", "json",
 		"--max-inflight-calls", strconv.Itoa(spec.maxInFlight),
 	}
-	var env []string
+	env := spec.env
 	if spec.keystone {
 		args = append(args, "--auth", "keystone",
 			"--keystone-endpoint", id.authURL,
