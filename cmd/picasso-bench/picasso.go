@@ -106,6 +106,13 @@ type picassoSpec struct {
 	env []string
 }
 
+// hasFlag reports whether the picasso-api at bin documents the flag
+// name in its help.
+func hasFlag(bin, flag string) bool {
+	out, _ := exec.Command(bin, "serve", "--help").CombinedOutput()
+	return bytes.Contains(out, []byte("-"+flag+" "))
+}
+
 // startPicasso runs picasso-api against the benchmark backend; its ready
 // time is from exec to the first 200 of /readyz.
 func startPicasso(bin string, o *options, spec picassoSpec, backendURL string, id *identity, dir string) (*process, error) {
@@ -123,6 +130,12 @@ func startPicasso(bin string, o *options, spec picassoSpec, backendURL string, i
 		"--backend", "ironfunctions", "--functions-url", backendURL + "/v1",
 		"--log-level", o.LogLevel, "--log-format", "json",
 		"--max-inflight-calls", strconv.Itoa(spec.maxInFlight),
+	}
+	// The management case creates routes for as long as it runs; the
+	// other limits keep their defaults, so calls pay the quota gate as in
+	// production. A baseline older than the quotas has no such flag.
+	if hasFlag(bin, "default-limits") {
+		args = append(args, "--default-limits", "function_routes=-1")
 	}
 	env := spec.env
 	if spec.keystone {
