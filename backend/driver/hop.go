@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 	"syscall"
@@ -118,6 +119,15 @@ func readBody(req *http.Request) ([]byte, error) {
 	return nil, err
 }
 
+// hostPort is the address to dial for u, an http URL: its port, or 80.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
 // send writes out on a connection and reads the answer to req. A
 // connection kept alive from an earlier call is replaced by a new one,
 // and the call sent again, only when writing to it failed: then the
@@ -125,7 +135,7 @@ func readBody(req *http.Request) ([]byte, error) {
 func (t *hopTransport) send(req, out *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	for {
-		c, reused, err := t.conn(ctx, req.URL.Host)
+		c, reused, err := t.conn(ctx, hostPort(req.URL))
 		if err != nil {
 			return nil, err
 		}

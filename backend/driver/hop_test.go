@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -251,5 +252,22 @@ func TestHopRefusesABodyOfTheWrongLength(t *testing.T) {
 	}
 	if n := d.dials.Load(); n != 0 {
 		t.Errorf("%d connections opened for calls that could not be sent", n)
+	}
+}
+
+func TestHopDialsPort80WhenTheURLHasNone(t *testing.T) {
+	for raw, want := range map[string]string{
+		"http://fn/r/app":          "fn:80",
+		"http://fn:8080/r/app":     "fn:8080",
+		"http://[::1]/r/app":       "[::1]:80",
+		"http://127.0.0.1:9/r/app": "127.0.0.1:9",
+	} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hostPort(u); got != want {
+			t.Errorf("hostPort(%s) = %s, want %s", raw, got, want)
+		}
 	}
 }
