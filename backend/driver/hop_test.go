@@ -65,6 +65,15 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
+// echoBackend is an echo server and a hop client counting its dials.
+func echoBackend(t *testing.T) (*httptest.Server, *http.Client, *countingDialer) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(echo))
+	t.Cleanup(srv.Close)
+	client, d := hopClient(t)
+	return srv, client, d
+}
+
 func post(t *testing.T, ctx context.Context, client *http.Client, url string, body []byte) (*http.Response, error) {
 	t.Helper()
 	var reader io.Reader = http.NoBody
@@ -93,9 +102,7 @@ func expectEcho(t *testing.T, client *http.Client, url string, body []byte) {
 }
 
 func TestHopSendsASmallCallInOneWriteAndKeepsTheConnection(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(echo))
-	defer srv.Close()
-	client, d := hopClient(t)
+	srv, client, d := echoBackend(t)
 	// An opaque reader, as the gateway's bounded body is: net/http's
 	// Transport would write its head and its body apart.
 	expectEcho(t, client, srv.URL, []byte(`{"name":"bench"}`))
@@ -111,9 +118,7 @@ func TestHopSendsASmallCallInOneWriteAndKeepsTheConnection(t *testing.T) {
 }
 
 func TestHopReplacesAConnectionTheServerClosed(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(echo))
-	defer srv.Close()
-	client, d := hopClient(t)
+	srv, client, d := echoBackend(t)
 	expectEcho(t, client, srv.URL, []byte("one"))
 	srv.CloseClientConnections()
 	// The close reaches the client's socket asynchronously.
@@ -213,9 +218,7 @@ func TestHopSkipsInformationalAnswers(t *testing.T) {
 }
 
 func TestHopLeavesLargeAndStreamedBodiesToTheTransport(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(echo))
-	defer srv.Close()
-	client, d := hopClient(t)
+	srv, client, d := echoBackend(t)
 	expectEcho(t, client, srv.URL, bytes.Repeat([]byte("y"), MaxBufferedBody+1))
 	req, err := http.NewRequest(http.MethodPost, srv.URL, io.MultiReader(strings.NewReader("of unknown "), strings.NewReader("length")))
 	if err != nil {
@@ -237,9 +240,7 @@ func TestHopLeavesLargeAndStreamedBodiesToTheTransport(t *testing.T) {
 }
 
 func TestHopRefusesABodyOfTheWrongLength(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(echo))
-	defer srv.Close()
-	client, d := hopClient(t)
+	srv, client, d := echoBackend(t)
 	for _, length := range []int64{3, 10} {
 		req, err := http.NewRequest(http.MethodPost, srv.URL, io.NopCloser(strings.NewReader("12345")))
 		if err != nil {
