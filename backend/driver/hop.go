@@ -48,9 +48,8 @@ type hopTransport struct {
 	maxIdle     int
 	idleTimeout time.Duration
 
-	mu     sync.Mutex
-	idle   map[string][]*hopConn // per host:port, most recently used last
-	closed bool
+	mu   sync.Mutex
+	idle map[string][]*hopConn // per host:port, most recently used last
 }
 
 // hopConn is one kept-alive connection of the hop transport.
@@ -278,11 +277,11 @@ func (t *hopTransport) takeIdle(addr string) *hopConn {
 	return nil
 }
 
-// putIdle keeps c for the next call, unless the pool is full or closed.
+// putIdle keeps c for the next call, unless the pool is full.
 func (t *hopTransport) putIdle(c *hopConn) {
 	c.idleFrom = time.Now()
 	t.mu.Lock()
-	if !t.closed && len(t.idle[c.addr]) < t.maxIdle {
+	if len(t.idle[c.addr]) < t.maxIdle {
 		t.idle[c.addr] = append(t.idle[c.addr], c)
 		c = nil
 	}
