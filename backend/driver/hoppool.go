@@ -1,0 +1,115 @@
+package driver
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"syscall"
+	"time"
+)
+
+// hopConn is one kept-alive connection of the hop transport.
+type hopConn struct {
+	net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	addr     string
+	idleFrom time.Time
+}
+
+// conn returns an idle connection to addr that the server has not
+// closed, or a new one.
+func (t *hopTransport) conn(ctx context.Context, addr string) (c *hopConn, reused bool, err error) {
+	for {
+		c = t.takeIdle(addr)
+		if c == nil {
+			break
+		}
+		// A server restarts, or a link cuts its connections, at any
+		// time: one non-blocking peek (a single system call) costs less
+		// than a call failed on a connection that is gone.
+		if stillOpen(c) {
+			return c, true, nil
+		}
+		c.Close()
+	}
+	nc, err := t.dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, false, err
+	}
+	return &hopConn{Conn: nc, br: bufio.NewReaderSize(nc, hopBufferSize), bw: bufio.NewWriterSize(nc, hopBufferSize), addr: addr}, false, nil
+}
+
+// takeIdle returns the connection to addr used last, closing those idle
+// for longer than the idle timeout.
+func (t *hopTransport) takeIdle(addr string) *hopConn {
+	var expired []*hopConn
+	defer func() {
+		for _, c := range expired {
+			c.Close()
+		}
+	}()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for conns := t.idle[addr]; len(conns) > 0; conns = t.idle[addr] {
+		c := conns[len(conns)-1]
+		conns[len(conns)-1] = nil
+		t.idle[addr] = conns[:len(conns)-1]
+		if time.Since(c.idleFrom) < t.idleTimeout {
+			return c
+		}
+		expired = append(expired, c)
+	}
+	return nil
+}
+
+// putIdle keeps c for the next call, unless the pool is full.
+func (t *hopTransport) putIdle(c *hopConn) {
+	c.idleFrom = time.Now()
+	t.mu.Lock()
+	if len(t.idle[c.addr]) < t.maxIdle {
+		t.idle[c.addr] = append(t.idle[c.addr], c)
+		c = nil
+	}
+	t.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}
+
+// CloseIdleConnections closes the kept-alive connections of both paths;
+// http.Client.CloseIdleConnections calls it.
+func (t *hopTransport) CloseIdleConnections() {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = map[string][]*hopConn{}
+	t.mu.Unlock()
+	for _, conns := range idle {
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	t.std.CloseIdleConnections()
+}
+
+// stillOpen peeks at an idle connection without blocking: a server that
+// closed it has left an end of file (or a stray answer) to read.
+func stillOpen(c *hopConn) bool {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil || c.SetDeadline(time.Time{}) != nil {
+		return false
+	}
+	open := false
+	var b [1]byte
+	err = raw.Read(func(fd uintptr) bool {
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		open = errors.Is(err, syscall.EAGAIN)
+		return true
+	})
+	return err == nil && open
+}
