@@ -22,8 +22,13 @@ import (
 // uploaded code unpacked below cacheDir, read from the harness's store.
 func withCodeRuntime(t *testing.T, cacheDir string) harnessOption {
 	t.Helper()
+	return codeRuntime(t, cacheDir, local.SandboxBwrap)
+}
+
+// codeRuntime is withCodeRuntime with the sandbox of the caller's choice.
+func codeRuntime(t *testing.T, cacheDir string, sandbox local.Sandbox) harnessOption {
 	return func(_ *gateway.Config, deps *gateway.Deps) {
-		rt, err := local.New(local.Options{FunctionsDir: t.TempDir(), CodeCacheDir: cacheDir,
+		rt, err := local.New(local.Options{FunctionsDir: t.TempDir(), CodeCacheDir: cacheDir, Sandbox: sandbox,
 			Code: deps.Store.(picasso.CodeSource), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if errors.Is(err, local.ErrSandboxUnavailable) {
 			testenv.Unavailable(t, "bubblewrap: %v", err)

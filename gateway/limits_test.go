@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -95,20 +93,7 @@ func TestTriggerLimitRefusesCreates(t *testing.T) {
 // withUploads lets the harness take code uploads: a local runtime that
 // unpacks them, with no sandbox since nothing is run.
 func withUploads(t *testing.T) harnessOption {
-	return func(_ *gateway.Config, deps *gateway.Deps) {
-		rt, err := local.New(local.Options{FunctionsDir: t.TempDir(), CodeCacheDir: t.TempDir(), Sandbox: local.SandboxNone,
-			Code: deps.Store.(picasso.CodeSource), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			rt.Close(ctx)
-		})
-		deps.Backend = rt
-		deps.Code = deps.Store.(picasso.CodeStore)
-	}
+	return codeRuntime(t, t.TempDir(), local.SandboxNone)
 }
 
 // TestCodeLimitRefusesUploads: an upload beyond function_code_bytes is

@@ -149,15 +149,8 @@ func (d *DB) FinishCall(ctx context.Context, call *picasso.CallRecord, o picasso
 		`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
 		string(o.Status), dueAt, micros(o.NotBefore), micros(stamp), o.HTTPStatus, result, o.ResultTruncated, log,
 		truncate(o.Error, 1024), call.ID, call.LeaseOwner, call.Attempt)
-	var rows int64
-	if err == nil {
-		rows, err = res.RowsAffected()
-	}
-	if err != nil {
-		return dbError(err)
-	}
-	if rows == 0 {
-		return picasso.Errorf(picasso.ECONFLICT, "Call %s attempt %d is no longer held by %s", call.ID, call.Attempt, call.LeaseOwner)
+	if err := leaseHeld(res, err, call); err != nil {
+		return err
 	}
 	call.Status, call.FinishedAt, call.LeaseOwner = o.Status, stamp, ""
 	if o.Status == picasso.CallFailed {
@@ -185,15 +178,8 @@ func (d *DB) DeferCall(ctx context.Context, call *picasso.CallRecord, notBefore 
 		`due_at = ?, not_before = ?, lease_owner = '', attempt = attempt - 1 `+
 		`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
 		micros(notBefore), micros(notBefore), call.ID, call.LeaseOwner, call.Attempt)
-	var rows int64
-	if err == nil {
-		rows, err = res.RowsAffected()
-	}
-	if err != nil {
-		return dbError(err)
-	}
-	if rows == 0 {
-		return picasso.Errorf(picasso.ECONFLICT, "Call %s attempt %d is no longer held by %s", call.ID, call.Attempt, call.LeaseOwner)
+	if err := leaseHeld(res, err, call); err != nil {
+		return err
 	}
 	call.Attempt--
 	call.Status, call.LeaseOwner, call.NotBefore = picasso.CallFailed, "", notBefore
@@ -212,4 +198,20 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// leaseHeld is the outcome of an update guarded by call's lease: ECONFLICT
+// when it changed no row, because the lease is no longer call's.
+func leaseHeld(res sql.Result, err error, call *picasso.CallRecord) error {
+	var rows int64
+	if err == nil {
+		rows, err = res.RowsAffected()
+	}
+	if err != nil {
+		return dbError(err)
+	}
+	if rows == 0 {
+		return picasso.Errorf(picasso.ECONFLICT, "Call %s attempt %d is no longer held by %s", call.ID, call.Attempt, call.LeaseOwner)
+	}
+	return nil
 }
