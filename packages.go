@@ -52,6 +52,9 @@ type CodeStore interface {
 	// QuotaStore's creates. A new version replaces the route's current
 	// one, so only what it adds to that one counts.
 	PutCode(ctx context.Context, projectID string, version *CodeVersion, data []byte, limit int64) error
+	// CodeRoom is PutCode's quota check alone, made before an upload is
+	// unpacked anywhere; PutCode makes it again when uploads race.
+	CodeRoom(ctx context.Context, projectID string, version *CodeVersion, limit int64) error
 	// GetCode returns the version the route runs; ENOTFOUND when it has none.
 	GetCode(ctx context.Context, appID, path string) (*CodeVersion, error)
 }

@@ -62,11 +62,17 @@ type WorkerConfig struct {
 	Logger   *slog.Logger
 }
 
+// NewOwner returns a fresh lease owner name: random, so that a restarted
+// replica is a new owner (and a new replica).
+func NewOwner() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 func (c *WorkerConfig) setDefaults() {
 	if c.Owner == "" {
-		var b [8]byte
-		rand.Read(b[:])
-		c.Owner = hex.EncodeToString(b[:])
+		c.Owner = NewOwner()
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency

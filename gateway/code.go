@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -135,7 +134,8 @@ func (s *Server) handlePutCode() http.Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.checkCodeRoom(r.Context(), app.ProjectID, v, limit); err != nil {
+		// Refused uploads must leave nothing on this replica's disk.
+		if err := s.code.CodeRoom(r.Context(), app.ProjectID, v, limit); err != nil {
 			return err
 		}
 		if err := runner.PrepareCode(r.Context(), v, data); err != nil {
@@ -148,33 +148,6 @@ func (s *Server) handlePutCode() http.Handler {
 		writeJSON(w, http.StatusOK, codeResponse{Code: s.newCodeView(rt, v)})
 		return nil
 	})
-}
-
-// checkCodeRoom refuses an upload beyond the project's function_code_bytes
-// before it is unpacked on this replica's disk, so that refused uploads
-// leave nothing behind. It counts outside any transaction: PutCode counts
-// again under the project's quota lock, and that count is the one that
-// holds when uploads race.
-func (s *Server) checkCodeRoom(ctx context.Context, projectID string, v *picasso.CodeVersion, limit int64) error {
-	if limit == picasso.Unlimited {
-		return nil
-	}
-	usage, err := s.store.Usage(ctx, projectID)
-	if err != nil {
-		return err
-	}
-	var replaced int64
-	current, err := s.code.GetCode(ctx, v.AppID, v.Path)
-	switch {
-	case err == nil:
-		replaced = current.Size
-	case !picasso.IsCode(err, picasso.ENOTFOUND):
-		return err
-	}
-	if added := v.Size - replaced; added > 0 {
-		return picasso.CheckQuota(picasso.ResourceCodeBytes, limit, usage[picasso.ResourceCodeBytes], added)
-	}
-	return nil
 }
 
 func errCodeTooLarge(limits codepkg.Limits) error {

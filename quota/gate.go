@@ -88,7 +88,7 @@ func (g *Gate) Admit(ctx context.Context, projectID string) (func(), error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	p := g.project(projectID)
-	if concurrency != picasso.Unlimited && p.inFlight >= concurrencyShare(concurrency, replicas) {
+	if concurrency != picasso.Unlimited && p.inFlight >= shareOf(concurrency, replicas) {
 		return nil, picasso.TooMany(picasso.ResourceConcurrency, concurrency, concurrencyRetryAfter)
 	}
 	if perSecond != picasso.Unlimited {
@@ -113,11 +113,11 @@ func (g *Gate) InFlight(projectID string) int64 {
 	return 0
 }
 
-// concurrencyShare is one of n replicas' part of a concurrency limit,
-// rounded up so that a limit below the replica count still admits calls.
-// A share that shrinks below the calls running stops no call: new ones
-// wait until enough have ended.
-func concurrencyShare(limit, n int64) int64 {
+// shareOf is one of n replicas' part of a limit, rounded up so that a
+// limit below the replica count still admits calls. A concurrency share
+// that shrinks below the calls running stops no call: new ones wait until
+// enough have ended.
+func shareOf(limit, n int64) int64 {
 	return (limit + n - 1) / n
 }
 
@@ -129,7 +129,7 @@ func concurrencyShare(limit, n int64) int64 {
 // neither refills nor empties it.
 func takeToken(p *projectGate, perSecond, n int64, now time.Time) (time.Duration, bool) {
 	share := float64(perSecond) / float64(n)
-	burst := max(1, int((perSecond+n-1)/n))
+	burst := max(1, int(shareOf(perSecond, n)))
 	if perSecond == 0 {
 		burst = 0
 	}

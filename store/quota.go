@@ -86,11 +86,8 @@ func (d *DB) withinQuota(ctx context.Context, tx *sqlx.Tx, projectID string, res
 	return picasso.CheckQuota(resource, limit, used, 1)
 }
 
-// withinCodeQuota is withinQuota for an upload of v, which replaces the
-// package the route runs: the upload requests what it adds to the
-// project's code, its size less the replaced package's. An upload that
-// adds nothing passes even beyond the limit (a lowered limit must not
-// stop a project from shrinking its code).
+// withinCodeQuota is withinQuota for an upload of v: codeRoom, counted
+// under the project's quota lock.
 func (d *DB) withinCodeQuota(ctx context.Context, tx *sqlx.Tx, projectID string, v *picasso.CodeVersion, limit int64) error {
 	if limit == picasso.Unlimited {
 		return nil
@@ -98,11 +95,30 @@ func (d *DB) withinCodeQuota(ctx context.Context, tx *sqlx.Tx, projectID string,
 	if err := lockQuota(ctx, tx, projectID); err != nil {
 		return err
 	}
+	return codeRoom(ctx, tx, projectID, v, limit)
+}
+
+// CodeRoom refuses (EQUOTA) an upload of v that would take projectID's
+// code beyond limit bytes, without the quota lock: a check before the
+// upload is unpacked, which PutCode makes again under the lock.
+func (d *DB) CodeRoom(ctx context.Context, projectID string, v *picasso.CodeVersion, limit int64) error {
+	if limit == picasso.Unlimited {
+		return nil
+	}
+	return codeRoom(ctx, d.db, projectID, v, limit)
+}
+
+// codeRoom counts an upload of v, which replaces the package the route
+// runs: the upload requests what it adds to the project's code, its size
+// less the replaced package's. An upload that adds nothing passes even
+// beyond the limit (a lowered limit must not stop a project from
+// shrinking its code).
+func codeRoom(ctx context.Context, q sqlx.QueryerContext, projectID string, v *picasso.CodeVersion, limit int64) error {
 	var used, replaced int64
-	if err := tx.GetContext(ctx, &used, countCodeBytes, projectID); err != nil {
+	if err := sqlx.GetContext(ctx, q, &used, countCodeBytes, projectID); err != nil {
 		return err
 	}
-	if err := tx.GetContext(ctx, &replaced, `SELECT COALESCE(SUM(size), 0) FROM code_versions WHERE app_id = ? AND path = ?`,
+	if err := sqlx.GetContext(ctx, q, &replaced, `SELECT COALESCE(SUM(size), 0) FROM code_versions WHERE app_id = ? AND path = ?`,
 		v.AppID, v.Path); err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ type hopTransport struct {
 	idleTimeout time.Duration
 
 	mu   sync.Mutex
-	idle map[string][]*hopConn // per host:port, most recently used last
+	idle map[string][]*hopConn // per URL host, most recently used last
 }
 
 func newHopTransport(std *http.Transport, opts Options) *hopTransport {
@@ -123,7 +123,7 @@ func hostPort(u *url.URL) string {
 func (t *hopTransport) send(req, out *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	for {
-		c, reused, err := t.conn(ctx, hostPort(req.URL))
+		c, reused, err := t.conn(ctx, req.URL)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/url"
 	"syscall"
 	"time"
 )
@@ -14,15 +15,16 @@ type hopConn struct {
 	net.Conn
 	br       *bufio.Reader
 	bw       *bufio.Writer
-	addr     string
+	host     string // the pool's key
 	idleFrom time.Time
 }
 
-// conn returns an idle connection to addr that the server has not
-// closed, or a new one.
-func (t *hopTransport) conn(ctx context.Context, addr string) (c *hopConn, reused bool, err error) {
+// conn returns an idle connection to u's host that the server has not
+// closed, or a new one. The pool is keyed by the URL's host as written,
+// so that a call computes no address unless it dials.
+func (t *hopTransport) conn(ctx context.Context, u *url.URL) (c *hopConn, reused bool, err error) {
 	for {
-		c = t.takeIdle(addr)
+		c = t.takeIdle(u.Host)
 		if c == nil {
 			break
 		}
@@ -34,16 +36,16 @@ func (t *hopTransport) conn(ctx context.Context, addr string) (c *hopConn, reuse
 		}
 		c.Close()
 	}
-	nc, err := t.dial(ctx, "tcp", addr)
+	nc, err := t.dial(ctx, "tcp", hostPort(u))
 	if err != nil {
 		return nil, false, err
 	}
-	return &hopConn{Conn: nc, br: bufio.NewReaderSize(nc, hopBufferSize), bw: bufio.NewWriterSize(nc, hopBufferSize), addr: addr}, false, nil
+	return &hopConn{Conn: nc, br: bufio.NewReaderSize(nc, hopBufferSize), bw: bufio.NewWriterSize(nc, hopBufferSize), host: u.Host}, false, nil
 }
 
-// takeIdle returns the connection to addr used last, closing those idle
+// takeIdle returns the connection to host used last, closing those idle
 // for longer than the idle timeout.
-func (t *hopTransport) takeIdle(addr string) *hopConn {
+func (t *hopTransport) takeIdle(host string) *hopConn {
 	var expired []*hopConn
 	defer func() {
 		for _, c := range expired {
@@ -52,10 +54,10 @@ func (t *hopTransport) takeIdle(addr string) *hopConn {
 	}()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for conns := t.idle[addr]; len(conns) > 0; conns = t.idle[addr] {
+	for conns := t.idle[host]; len(conns) > 0; conns = t.idle[host] {
 		c := conns[len(conns)-1]
 		conns[len(conns)-1] = nil
-		t.idle[addr] = conns[:len(conns)-1]
+		t.idle[host] = conns[:len(conns)-1]
 		if time.Since(c.idleFrom) < t.idleTimeout {
 			return c
 		}
@@ -68,8 +70,8 @@ func (t *hopTransport) takeIdle(addr string) *hopConn {
 func (t *hopTransport) putIdle(c *hopConn) {
 	c.idleFrom = time.Now()
 	t.mu.Lock()
-	if len(t.idle[c.addr]) < t.maxIdle {
-		t.idle[c.addr] = append(t.idle[c.addr], c)
+	if len(t.idle[c.host]) < t.maxIdle {
+		t.idle[c.host] = append(t.idle[c.host], c)
 		c = nil
 	}
 	t.mu.Unlock()

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +19,7 @@ import (
 	"github.com/picasso-faas/picasso/backend/fn"
 	"github.com/picasso-faas/picasso/backend/ironfunctions"
 	"github.com/picasso-faas/picasso/backend/local"
+	"github.com/picasso-faas/picasso/execution"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/quota"
@@ -101,7 +100,7 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 		return nil, err
 	}
 	// The replica's heartbeat row and its worker's leases share one name.
-	replicaID := newReplicaID()
+	replicaID := execution.NewOwner()
 	d.replica = replicas.New(replicas.Config{ID: replicaID, ChangeRetention: gateway.ChangeRetention,
 		Logger: logger}, db)
 	// One gate for the replica's sync calls (the gateway) and its async
@@ -153,14 +152,6 @@ func wire(ctx context.Context, cfg *config, logger *slog.Logger, registry *prome
 	d.gateway.Limits = limits
 	d.gateway.Gate = gate
 	return d, nil
-}
-
-// newReplicaID names this process among the replicas: random, so that a
-// restarted replica is a new one.
-func newReplicaID() string {
-	var b [8]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // newBackend builds the configured backend; code, when set, is where the
