@@ -65,8 +65,12 @@ type config struct {
 	DrainTimeout        time.Duration
 	BodyReadTimeout     time.Duration
 	MaxConnections      int
-	MetricsAddr         string
-	FunctionURL         string
+	Procs               string
+	// GOMAXPROCSEnv is the GOMAXPROCS environment variable: when set, the
+	// operator has sized the scheduler and --procs is not applied.
+	GOMAXPROCSEnv string
+	MetricsAddr   string
+	FunctionURL   string
 
 	Executions executionConfig
 	limitsConfig
@@ -222,6 +226,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Duration(&c.IdleTimeout, "idle-timeout", "PICASSO_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
 	e.Duration(&c.BodyReadTimeout, "body-read-timeout", "PICASSO_BODY_READ_TIMEOUT", gatewayDefaults.BodyReadTimeout, "time a client has to send a management request's body (a function call's body gets the route's timeout)")
 	e.Int(&c.MaxConnections, "max-connections", "PICASSO_MAX_CONNECTIONS", 4096, "concurrent client connections; more wait to be accepted")
+	e.String(&c.Procs, "procs", "PICASSO_PROCS", procsAuto, "CPUs the Go scheduler uses: auto (as many as the load keeps busy, up to every CPU the process may use) or all (every one, always); a GOMAXPROCS variable overrides both")
 	e.String(&c.FunctionURL, "function-url", "PICASSO_FUNCTION_URL", "", "base URL of a separate origin for function calls, e.g. https://fn.example.com: /r/ and /webhooks/ are served only on its host, the API and UI never (recommended in production)")
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	e.Duration(&c.ScheduleMinInterval, "schedule-min-interval", "PICASSO_SCHEDULE_MIN_INTERVAL", schedule.DefaultMinInterval, "shortest gap allowed between two ticks of a schedule")
@@ -242,6 +247,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	c.GOMAXPROCSEnv = getenv("GOMAXPROCS")
 	if dev || devListen != "" {
 		c.applyDev(explicitFlags(fs))
 	}
@@ -310,6 +316,9 @@ func (c *config) complete() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
+	}
+	if c.Procs != procsAuto && c.Procs != procsAll {
+		return fmt.Errorf("invalid --procs %q: must be %s or %s", c.Procs, procsAuto, procsAll)
 	}
 	if c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("invalid --log-format %q: must be json or text", c.LogFormat)

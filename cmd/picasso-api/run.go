@@ -55,6 +55,9 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	defer logCloser.Close()
 
+	procs, stopFollowing := followLoad(cfg, logger)
+	defer stopFollowing()
+
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -101,7 +104,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
-	logStart(logger, cfg, addr, time.Since(started), deps.startAttrs...)
+	logStart(logger, cfg, addr, time.Since(started), append(deps.startAttrs, "procs", procs)...)
 
 	select {
 	case err := <-serveErr:

@@ -185,12 +185,12 @@ func probe(ctx context.Context, t *target) error {
 // environment is every process of a run and the apps they serve.
 type environment struct {
 	backend, nginx, bare, barePool, keystone *process
-	main, noCache, shed, baseline, oneProc   *process
+	main, noCache, shed, baseline, allProcs  *process
 	id                                       *identity
 	// Names of the apps: the project's names and the backend's.
 	app, appBackend, noCacheApp, shedBackend string
 	baselineApp, baselineBackend             string
-	oneProcApp, oneProcBackend               string
+	allProcsApp, allProcsBackend             string
 }
 
 func startEnvironment(ctx context.Context, o *options, bin, baselineBin, nginxBin, dir string) (env *environment, err error) {
@@ -232,16 +232,16 @@ func startEnvironment(ctx context.Context, o *options, bin, baselineBin, nginxBi
 		{bin, picassoSpec{name: "picasso-nocache", keystone: true, maxInFlight: 1024}, &env.noCache},
 		{bin, picassoSpec{name: "picasso-shed", maxInFlight: o.ShedLimit}, &env.shed},
 	}
-	// The same Picasso on one P of the Go scheduler: on a node it shares
-	// with the FaaS server, that is the operator's lever on CPU per call
-	// (docs/deployment.md).
-	oneProc := main
-	oneProc.name, oneProc.env = "picasso-1proc", []string{"GOMAXPROCS=1"}
+	// The same Picasso with a Go scheduler that keeps every CPU, as every
+	// Go proxy does, instead of following the load (--procs): what that
+	// default costs per call (docs/benchmarks.md).
+	allProcs := main
+	allProcs.name, allProcs.env = "picasso-allprocs", []string{"PICASSO_PROCS=all"}
 	specs = append(specs, struct {
 		bin  string
 		spec picassoSpec
 		into **process
-	}{bin, oneProc, &env.oneProc})
+	}{bin, allProcs, &env.allProcs})
 	if baselineBin != "" {
 		baseline := main
 		baseline.name = "picasso-baseline"
@@ -270,8 +270,8 @@ func (env *environment) createApps(ctx context.Context) error {
 	if env.appBackend, err = createCallApp(ctx, env.main, env.id, project, env.app, trivialSuffix); err != nil {
 		return err
 	}
-	env.oneProcApp = "bench-1proc-" + suffix
-	if env.oneProcBackend, err = createCallApp(ctx, env.oneProc, env.id, project, env.oneProcApp); err != nil {
+	env.allProcsApp = "bench-allprocs-" + suffix
+	if env.allProcsBackend, err = createCallApp(ctx, env.allProcs, env.id, project, env.allProcsApp); err != nil {
 		return err
 	}
 	if env.baseline != nil {
@@ -337,8 +337,8 @@ func (env *environment) closedTargets() []closedCase {
 		call(rowPublic, "1. Picasso public", env.main, env.main.url+function, nil),
 		call(rowPrivate, "2. Picasso private, cached token", env.main, env.main.url+"/r/"+env.id.projectID+"/"+env.app+"/private", token),
 		call(rowUncached, "3. Picasso private, no token cache", env.noCache, env.noCache.url+"/r/"+env.id.projectID+"/"+env.noCacheApp+"/private", token),
-		call(rowOneProcPublic, "4. Picasso public, GOMAXPROCS=1", env.oneProc, env.oneProc.url+"/r/"+env.oneProcBackend+"/hello", nil),
-		call(rowOneProcPrivate, "5. Picasso private, cached token, GOMAXPROCS=1", env.oneProc, env.oneProc.url+"/r/"+env.id.projectID+"/"+env.oneProcApp+"/private", token),
+		call(rowAllProcsPublic, "4. Picasso public, --procs all", env.allProcs, env.allProcs.url+"/r/"+env.allProcsBackend+"/hello", nil),
+		call(rowAllProcsPrivate, "5. Picasso private, cached token, --procs all", env.allProcs, env.allProcs.url+"/r/"+env.id.projectID+"/"+env.allProcsApp+"/private", token),
 	}
 	if env.baseline != nil {
 		cases = append(cases,

@@ -1,0 +1,94 @@
+package gomaxprocs
+
+import (
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestDecide(t *testing.T) {
+	cases := []struct {
+		name                   string
+		used                   float64
+		current, limit, low    int
+		wantNext, wantLowAfter int
+	}{
+		{"idle keeps one", 0, 1, 8, 0, 1, 0},
+		{"a busy processor gets a second at once", 0.9, 1, 8, 0, 2, 0},
+		{"a saturated pair doubles", 2.0, 2, 8, 0, 4, 0},
+		{"growth stops at the limit", 7.9, 4, 8, 0, 8, 0},
+		{"a load that fits keeps the count and forgets low samples", 1.1, 2, 8, 5, 2, 0},
+		{"a low sample is counted, not acted on", 0.2, 4, 8, 0, 4, 1},
+		{"the last low sample shrinks to what the load needs", 0.2, 4, 8, shrinkAfter - 1, 1, 0},
+		{"the limit wins over a low current count", 0, 1, 1, 0, 1, 0},
+	}
+	for _, c := range cases {
+		next, low := decide(c.used, c.current, c.limit, c.low)
+		if next != c.wantNext || low != c.wantLowAfter {
+			t.Errorf("%s: decide(%v, %d, %d, %d) = %d, %d; want %d, %d",
+				c.name, c.used, c.current, c.limit, c.low, next, low, c.wantNext, c.wantLowAfter)
+		}
+	}
+}
+
+// TestFollowsTheLoad runs the real sampler on this process: idle, it
+// drops to one processor; burning two CPUs, it gets two back; stopped, it
+// restores what it found.
+func TestFollowsTheLoad(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("needs two CPUs")
+	}
+	found := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(found)
+	stop := Follow(Options{Interval: 10 * time.Millisecond})
+	defer stop()
+	waitFor(t, "one processor while idle", func() bool { return runtime.GOMAXPROCS(0) == 1 })
+
+	var burning atomic.Bool
+	burning.Store(true)
+	for range 2 {
+		go func() {
+			for x := 0; burning.Load(); x++ {
+			}
+		}()
+	}
+	waitFor(t, "two processors under load", func() bool { return runtime.GOMAXPROCS(0) == 2 })
+	burning.Store(false)
+
+	stop()
+	if got := runtime.GOMAXPROCS(0); got != 2 {
+		t.Errorf("after stop: GOMAXPROCS %d, want the 2 it found", got)
+	}
+}
+
+func TestFollowersShareOneSampler(t *testing.T) {
+	stopA := Follow(Options{Interval: time.Hour})
+	stopB := Follow(Options{Interval: time.Hour})
+	stopA()
+	stopA() // a second stop of the same follower is not another user's
+	mu.Lock()
+	left := users
+	mu.Unlock()
+	if left != 1 {
+		t.Fatalf("after one follower stopped: %d users, want 1", left)
+	}
+	stopB()
+	mu.Lock()
+	left = users
+	mu.Unlock()
+	if left != 0 {
+		t.Fatalf("after both stopped: %d users, want 0", left)
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within 10s (GOMAXPROCS %d)", what, runtime.GOMAXPROCS(0))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
