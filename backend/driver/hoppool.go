@@ -3,11 +3,11 @@ package driver
 import (
 	"bufio"
 	"context"
-	"errors"
 	"net"
 	"net/url"
-	"syscall"
 	"time"
+
+	"github.com/picasso-faas/picasso/internal/rawio"
 )
 
 // hopConn is one kept-alive connection of the hop transport.
@@ -31,7 +31,7 @@ func (t *hopTransport) conn(ctx context.Context, u *url.URL) (c *hopConn, reused
 		// A server restarts, or a link cuts its connections, at any
 		// time: one non-blocking peek (a single system call) costs less
 		// than a call failed on a connection that is gone.
-		if stillOpen(c) {
+		if c.SetDeadline(time.Time{}) == nil && rawio.StillOpen(c.Conn) {
 			return c, true, nil
 		}
 		c.Close()
@@ -40,6 +40,7 @@ func (t *hopTransport) conn(ctx context.Context, u *url.URL) (c *hopConn, reused
 	if err != nil {
 		return nil, false, err
 	}
+	nc = rawio.Wrap(nc)
 	return &hopConn{Conn: nc, br: bufio.NewReaderSize(nc, hopBufferSize), bw: bufio.NewWriterSize(nc, hopBufferSize), host: u.Host}, false, nil
 }
 
@@ -93,25 +94,4 @@ func (t *hopTransport) CloseIdleConnections() {
 		}
 	}
 	t.std.CloseIdleConnections()
-}
-
-// stillOpen peeks at an idle connection without blocking: a server that
-// closed it has left an end of file (or a stray answer) to read.
-func stillOpen(c *hopConn) bool {
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return true
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil || c.SetDeadline(time.Time{}) != nil {
-		return false
-	}
-	open := false
-	var b [1]byte
-	err = raw.Read(func(fd uintptr) bool {
-		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		open = errors.Is(err, syscall.EAGAIN)
-		return true
-	})
-	return err == nil && open
 }

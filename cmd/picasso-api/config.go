@@ -66,11 +66,13 @@ type config struct {
 	BodyReadTimeout     time.Duration
 	MaxConnections      int
 	Procs               string
-	// GOMAXPROCSEnv is the GOMAXPROCS environment variable: when set, the
-	// operator has sized the scheduler and --procs is not applied.
-	GOMAXPROCSEnv string
-	MetricsAddr   string
-	FunctionURL   string
+	GCHeapFloor         int64
+	// GOMAXPROCSEnv and GOGCEnv are the Go runtime's own variables: when
+	// set, the operator has tuned the runtime, and --procs or
+	// --gc-heap-floor is not applied.
+	GOMAXPROCSEnv, GOGCEnv string
+	MetricsAddr            string
+	FunctionURL            string
 
 	Executions executionConfig
 	limitsConfig
@@ -227,6 +229,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Duration(&c.BodyReadTimeout, "body-read-timeout", "PICASSO_BODY_READ_TIMEOUT", gatewayDefaults.BodyReadTimeout, "time a client has to send a management request's body (a function call's body gets the route's timeout)")
 	e.Int(&c.MaxConnections, "max-connections", "PICASSO_MAX_CONNECTIONS", 4096, "concurrent client connections; more wait to be accepted")
 	e.String(&c.Procs, "procs", "PICASSO_PROCS", procsAuto, "CPUs the Go scheduler uses: auto (as many as the load keeps busy, up to every CPU the process may use) or all (every one, always); a GOMAXPROCS variable overrides both")
+	e.Int64(&c.GCHeapFloor, "gc-heap-floor", "PICASSO_GC_HEAP_FLOOR", defaultHeapFloor, "heap in bytes the Go garbage collector lets Picasso reach before it collects; above it, twice the live heap; 0 for the runtime's own goal; a GOGC variable overrides it")
 	e.String(&c.FunctionURL, "function-url", "PICASSO_FUNCTION_URL", "", "base URL of a separate origin for function calls, e.g. https://fn.example.com: /r/ and /webhooks/ are served only on its host, the API and UI never (recommended in production)")
 	e.Duration(&c.DrainTimeout, "drain-timeout", "PICASSO_DRAIN_TIMEOUT", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	e.Duration(&c.ScheduleMinInterval, "schedule-min-interval", "PICASSO_SCHEDULE_MIN_INTERVAL", schedule.DefaultMinInterval, "shortest gap allowed between two ticks of a schedule")
@@ -247,7 +250,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	c.GOMAXPROCSEnv = getenv("GOMAXPROCS")
+	c.GOMAXPROCSEnv, c.GOGCEnv = getenv("GOMAXPROCS"), getenv("GOGC")
 	if dev || devListen != "" {
 		c.applyDev(explicitFlags(fs))
 	}
@@ -319,6 +322,9 @@ func (c *config) complete() error {
 	}
 	if c.Procs != procsAuto && c.Procs != procsAll {
 		return fmt.Errorf("invalid --procs %q: must be %s or %s", c.Procs, procsAuto, procsAll)
+	}
+	if c.GCHeapFloor < 0 {
+		return fmt.Errorf("invalid --gc-heap-floor %d: must be 0 or more bytes", c.GCHeapFloor)
 	}
 	if c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("invalid --log-format %q: must be json or text", c.LogFormat)

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/picasso-faas/picasso/gateway"
+	"github.com/picasso-faas/picasso/internal/rawio"
 )
 
 // run is the whole program: main only supplies the process's context,
@@ -55,8 +56,8 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	defer logCloser.Close()
 
-	procs, stopFollowing := followLoad(cfg, logger)
-	defer stopFollowing()
+	runtimeAttrs, stopFitting := fitRuntime(cfg, logger)
+	defer stopFitting()
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -74,7 +75,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	addr := listener.Addr().String()
 	// Beyond the cap, connections wait in the kernel's backlog instead of
 	// each taking a goroutine and a descriptor.
-	listener = netutil.LimitListener(listener, cfg.MaxConnections)
+	listener = netutil.LimitListener(rawio.Listener(listener), cfg.MaxConnections)
 	gwConfig := deps.gatewayConfig
 	if gwConfig.PublicURL == "" {
 		gwConfig.PublicURL = "http://" + publicHostPort(addr)
@@ -104,7 +105,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
-	logStart(logger, cfg, addr, time.Since(started), append(deps.startAttrs, "procs", procs)...)
+	logStart(logger, cfg, addr, time.Since(started), append(deps.startAttrs, runtimeAttrs...)...)
 
 	select {
 	case err := <-serveErr:

@@ -228,6 +228,9 @@ func TestInvalidConfigurationFailsWithOneLine(t *testing.T) {
 		{[]string{"--default-limits", "function_things=1"}, nil, "--default-limits"},
 		{nil, map[string]string{"PICASSO_DEFAULT_LIMITS": "function_apps=many"}, "--default-limits"},
 		{[]string{"--limits-cache-ttl", "0s"}, nil, "--limits-cache-ttl"},
+		{[]string{"--procs", "4"}, nil, "--procs"},
+		{nil, map[string]string{"PICASSO_PROCS": "some"}, "--procs"},
+		{[]string{"--gc-heap-floor", "-1"}, nil, "--gc-heap-floor"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

@@ -1,4 +1,4 @@
-package gomaxprocs
+package runtimefit
 
 import (
 	"runtime"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-func TestDecide(t *testing.T) {
+func TestDecideProcs(t *testing.T) {
 	cases := []struct {
 		name                   string
 		used                   float64
@@ -24,9 +24,9 @@ func TestDecide(t *testing.T) {
 		{"the limit wins over a low current count", 0, 1, 1, 0, 1, 0},
 	}
 	for _, c := range cases {
-		next, low := decide(c.used, c.current, c.limit, c.low)
+		next, low := decideProcs(c.used, c.current, c.limit, c.low)
 		if next != c.wantNext || low != c.wantLowAfter {
-			t.Errorf("%s: decide(%v, %d, %d, %d) = %d, %d; want %d, %d",
+			t.Errorf("%s: decideProcs(%v, %d, %d, %d) = %d, %d; want %d, %d",
 				c.name, c.used, c.current, c.limit, c.low, next, low, c.wantNext, c.wantLowAfter)
 		}
 	}
@@ -41,7 +41,7 @@ func TestFollowsTheLoad(t *testing.T) {
 	}
 	found := runtime.GOMAXPROCS(2)
 	defer runtime.GOMAXPROCS(found)
-	stop := Follow(Options{Interval: 10 * time.Millisecond})
+	stop := Start(Options{Procs: true, MaxProcs: 2, Interval: 10 * time.Millisecond})
 	defer stop()
 	waitFor(t, "one processor while idle", func() bool { return runtime.GOMAXPROCS(0) == 1 })
 
@@ -62,16 +62,16 @@ func TestFollowsTheLoad(t *testing.T) {
 	}
 }
 
-func TestFollowersShareOneSampler(t *testing.T) {
-	stopA := Follow(Options{Interval: time.Hour})
-	stopB := Follow(Options{Interval: time.Hour})
+func TestCallersShareOneSampler(t *testing.T) {
+	stopA := Start(Options{Procs: true, Interval: time.Hour})
+	stopB := Start(Options{Procs: true, Interval: time.Hour})
 	stopA()
-	stopA() // a second stop of the same follower is not another user's
+	stopA() // a second stop of the same caller is not another user's
 	mu.Lock()
 	left := users
 	mu.Unlock()
 	if left != 1 {
-		t.Fatalf("after one follower stopped: %d users, want 1", left)
+		t.Fatalf("after one caller stopped: %d users, want 1", left)
 	}
 	stopB()
 	mu.Lock()
