@@ -51,6 +51,31 @@ func normalizedName(name string) string {
 	return strings.ReplaceAll(strings.ToUpper(name), "-", "_")
 }
 
+// isReserved reports whether reserved holds name's normalized form. It
+// folds an ASCII name (every name net/http's server accepts) on the
+// stack, since a function call asks it of each of its headers; any other
+// goes through normalizedName, whose Unicode upper case can turn a
+// non-ASCII letter into an ASCII one.
+func isReserved(name string) bool {
+	var folded [64]byte
+	if len(name) > len(folded) {
+		return reserved[normalizedName(name)]
+	}
+	for i := range len(name) {
+		c := name[i]
+		switch {
+		case c >= 0x80:
+			return reserved[normalizedName(name)]
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		case c == '-':
+			c = '_'
+		}
+		folded[i] = c
+	}
+	return reserved[string(folded[:len(name)])]
+}
+
 // forwardHeaders is the header a function receives: the caller's, minus
 // hop-by-hop headers and every spelling of the credentials and of the
 // headers Picasso sets, plus the verified identity (private calls), the
@@ -63,7 +88,7 @@ func forwardHeaders(r *http.Request, id *picasso.Identity, route *picasso.Route)
 	h := r.Header.Clone()
 	removeHopByHop(h)
 	for name := range h {
-		if reserved[normalizedName(name)] {
+		if isReserved(name) {
 			delete(h, name)
 		}
 	}

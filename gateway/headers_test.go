@@ -23,6 +23,27 @@ func TestClientCannotPoseAsAQueuedCall(t *testing.T) {
 	}
 }
 
+// TestIsReservedFoldsLikeNormalizedName: the stack fold of isReserved
+// and the Unicode-aware normalizedName agree on every kind of name.
+func TestIsReservedFoldsLikeNormalizedName(t *testing.T) {
+	names := []string{"", "X-Auth-Token", "x_auth_token", "X-AUTH-TOKEN", "X-Roles", "x-roles-",
+		"X-\u017fubject-Token", // the long s upper-cases to an ASCII S
+		"Content-Type", "X-Forwarded-For", "x_forwarded_for", "X-Openstack-Request-Id",
+		strings.Repeat("a", 64), strings.Repeat("X-", 40) + "Roles"}
+	names = append(names, callerOnly...)
+	names = append(names, gatewaySet...)
+	for _, name := range names {
+		if got, want := isReserved(name), reserved[normalizedName(name)]; got != want {
+			t.Errorf("isReserved(%q) = %v, normalizedName says %v", name, got, want)
+		}
+	}
+	for _, name := range append(append([]string(nil), callerOnly...), gatewaySet...) {
+		if !isReserved(strings.ToLower(name)) {
+			t.Errorf("isReserved(%q) = false for a reserved name", strings.ToLower(name))
+		}
+	}
+}
+
 func TestCleanQuery(t *testing.T) {
 	for raw, want := range map[string]string{
 		"":                    "",
