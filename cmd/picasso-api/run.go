@@ -60,7 +60,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	defer stopFitting()
 
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registry.MustRegister(collectors.NewGoCollector(fittedRuntimeMetrics), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	deps, err := wire(ctx, cfg, logger, registry)
 	if err != nil {

@@ -2,7 +2,10 @@ package main
 
 import (
 	"log/slog"
+	"regexp"
 	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/picasso-faas/picasso/internal/runtimefit"
 )
@@ -45,3 +48,10 @@ func fitRuntime(cfg *config, logger *slog.Logger) (attrs []any, stop func()) {
 	}
 	return attrs, runtimefit.Start(o)
 }
+
+// fittedRuntimeMetrics adds to the Go collector's defaults what the
+// fitting changes, so that an operator sees it: go_sched_gomaxprocs_threads
+// and go_gc_gogc_percent.
+var fittedRuntimeMetrics = collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{
+	Matcher: regexp.MustCompile(`^/sched/gomaxprocs:threads$|^/gc/gogc:percent$`),
+})

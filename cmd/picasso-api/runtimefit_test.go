@@ -23,6 +23,12 @@ func TestRuntimeIsFittedByDefault(t *testing.T) {
 		t.Fatalf("start line without %s and the default heap floor:\n%s", want, logs)
 	}
 	waitFor(t, func() bool { return gogc() > 100 })
+	_, _, metrics := s.request(t, "GET", "/metrics", "")
+	for _, name := range []string{"go_sched_gomaxprocs_threads", "go_gc_gogc_percent"} {
+		if !strings.Contains(metrics, "\n"+name+" ") {
+			t.Errorf("/metrics has no %s", name)
+		}
+	}
 }
 
 // TestRuntimeVariablesAreTheOperators: GOMAXPROCS and GOGC in the

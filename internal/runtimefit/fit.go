@@ -59,7 +59,9 @@ var (
 )
 
 // Start fits the runtime until stop is called; stop restores the
-// GOMAXPROCS and GOGC it found. The runtime is the process's, so callers
+// GOMAXPROCS and GOGC it found. The most processors are those of the
+// process's start: a container's CPU limit changed while it runs, which
+// the runtime would otherwise follow, is not. The runtime is the process's, so callers
 // share one sampler: the first Start runs it with its options, later ones
 // join it, and the last stop ends it. A GOMAXPROCS or GOGC set in the
 // environment is the operator's choice, which the caller leaves alone.
