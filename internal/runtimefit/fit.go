@@ -41,6 +41,10 @@ type Options struct {
 	Interval time.Duration
 	// OnProcs, when set, is told of every change of GOMAXPROCS.
 	OnProcs func(from, to int)
+
+	// cpuClock replaces processCPU in tests, which cannot count on a
+	// machine's CPU to burn.
+	cpuClock func() time.Duration
 }
 
 // initialProcs is the runtime's GOMAXPROCS when the process started,

@@ -23,6 +23,7 @@ const shrinkAfter = 10
 type procsFit struct {
 	current, limit, low int
 	onChange            func(from, to int)
+	clock               func() time.Duration
 	lastCPU             time.Duration
 	lastWall            time.Time
 }
@@ -32,11 +33,15 @@ func newProcsFit(found int, o Options) *procsFit {
 	if limit <= 0 {
 		limit = initialProcs
 	}
-	return &procsFit{current: found, limit: limit, onChange: o.OnProcs, lastCPU: processCPU(), lastWall: time.Now()}
+	clock := o.cpuClock
+	if clock == nil {
+		clock = processCPU
+	}
+	return &procsFit{current: found, limit: limit, onChange: o.OnProcs, clock: clock, lastCPU: clock(), lastWall: time.Now()}
 }
 
 func (f *procsFit) sample(now time.Time) {
-	cpu := processCPU()
+	cpu := f.clock()
 	used := float64(cpu-f.lastCPU) / float64(now.Sub(f.lastWall))
 	f.lastCPU, f.lastWall = cpu, now
 	var next int

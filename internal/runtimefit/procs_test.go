@@ -2,7 +2,7 @@ package runtimefit
 
 import (
 	"runtime"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 )
@@ -32,33 +32,60 @@ func TestDecideProcs(t *testing.T) {
 	}
 }
 
-// TestFollowsTheLoad runs the real sampler on this process: idle, it
-// drops to one processor; burning two CPUs, it gets two back; stopped, it
-// restores what it found.
+// fakeCPU is a process CPU clock that advances by busy CPUs for every
+// second of wall time.
+type fakeCPU struct {
+	mu    sync.Mutex
+	busy  float64
+	used  time.Duration
+	since time.Time
+}
+
+func (c *fakeCPU) read() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	c.used += time.Duration(c.busy * float64(now.Sub(c.since)))
+	c.since = now
+	return c.used
+}
+
+func (c *fakeCPU) setBusy(cpus float64) {
+	c.read()
+	c.mu.Lock()
+	c.busy = cpus
+	c.mu.Unlock()
+}
+
+// TestFollowsTheLoad runs the sampler on this process's scheduler, with
+// the load told by a fake CPU clock: idle, it drops to one processor;
+// two CPUs busy, it gets two back; stopped, it restores what it found.
 func TestFollowsTheLoad(t *testing.T) {
-	if runtime.NumCPU() < 2 {
-		t.Skip("needs two CPUs")
-	}
 	found := runtime.GOMAXPROCS(2)
 	defer runtime.GOMAXPROCS(found)
-	stop := Start(Options{Procs: true, MaxProcs: 2, Interval: 10 * time.Millisecond})
+	cpu := &fakeCPU{since: time.Now()}
+	stop := Start(Options{Procs: true, MaxProcs: 2, Interval: 10 * time.Millisecond, cpuClock: cpu.read})
 	defer stop()
 	waitFor(t, "one processor while idle", func() bool { return runtime.GOMAXPROCS(0) == 1 })
 
-	var burning atomic.Bool
-	burning.Store(true)
-	for range 2 {
-		go func() {
-			for x := 0; burning.Load(); x++ {
-			}
-		}()
-	}
+	cpu.setBusy(2)
 	waitFor(t, "two processors under load", func() bool { return runtime.GOMAXPROCS(0) == 2 })
-	burning.Store(false)
 
 	stop()
 	if got := runtime.GOMAXPROCS(0); got != 2 {
 		t.Errorf("after stop: GOMAXPROCS %d, want the 2 it found", got)
+	}
+}
+
+// TestProcessCPUCountsThisProcess spins until the process's CPU clock has
+// counted 5 ms of it, which a clock that does not count this process
+// never does.
+func TestProcessCPUCountsThisProcess(t *testing.T) {
+	before := processCPU()
+	for deadline := time.Now().Add(5 * time.Second); processCPU()-before < 5*time.Millisecond; {
+		if time.Now().After(deadline) {
+			t.Fatalf("5 s of spinning counted as %v of CPU", processCPU()-before)
+		}
 	}
 }
 
