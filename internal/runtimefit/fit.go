@@ -89,11 +89,17 @@ func Start(o Options) (stop func()) {
 }
 
 func start(o Options) func() {
-	foundProcs := runtime.GOMAXPROCS(0)
-	foundGC := debug.SetGCPercent(-1)
-	debug.SetGCPercent(foundGC)
-	procs := newProcsFit(foundProcs, o)
-	heap := newHeapFit(foundGC, o.HeapFloor)
+	var procs *procsFit
+	if o.Procs {
+		procs = newProcsFit(runtime.GOMAXPROCS(0), o)
+	}
+	var heap *heapFit
+	if o.HeapFloor > 0 {
+		// SetGCPercent is the only exact reading of GOGC ("off" too).
+		found := debug.SetGCPercent(-1)
+		debug.SetGCPercent(found)
+		heap = newHeapFit(found, o.HeapFloor)
+	}
 	interval := o.Interval
 	if interval <= 0 {
 		interval = DefaultInterval
@@ -108,10 +114,10 @@ func start(o Options) func() {
 			case <-done:
 				return
 			case now := <-ticker.C:
-				if o.Procs {
+				if procs != nil {
 					procs.sample(now)
 				}
-				if o.HeapFloor > 0 {
+				if heap != nil {
 					heap.sample()
 				}
 			}
@@ -120,7 +126,11 @@ func start(o Options) func() {
 	return func() {
 		close(done)
 		<-stopped
-		runtime.GOMAXPROCS(foundProcs)
-		debug.SetGCPercent(foundGC)
+		if procs != nil {
+			runtime.GOMAXPROCS(procs.found)
+		}
+		if heap != nil {
+			debug.SetGCPercent(heap.base)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package runtimefit
 
 import (
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
@@ -49,4 +50,32 @@ func gogc() uint64 {
 	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
+}
+
+// TestEachFitLeavesTheOtherAlone: fitting processors only never sets
+// GOGC, fitting the heap only never sets GOMAXPROCS.
+func TestEachFitLeavesTheOtherAlone(t *testing.T) {
+	foundGC := debug.SetGCPercent(150)
+	defer debug.SetGCPercent(foundGC)
+	foundProcs := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(foundProcs)
+
+	cpu := &fakeCPU{since: time.Now()}
+	stop := Start(Options{Procs: true, MaxProcs: 2, Interval: 10 * time.Millisecond, cpuClock: cpu.read})
+	waitFor(t, "one processor while idle", func() bool { return runtime.GOMAXPROCS(0) == 1 })
+	stop()
+	if got := gogc(); got != 150 {
+		t.Errorf("fitting processors changed GOGC to %d", got)
+	}
+
+	runtime.GOMAXPROCS(2)
+	stop = Start(Options{HeapFloor: 64 << 20, Interval: 10 * time.Millisecond})
+	waitFor(t, "GOGC above 150", func() bool { return gogc() > 150 })
+	if got := runtime.GOMAXPROCS(0); got != 2 {
+		t.Errorf("fitting the heap changed GOMAXPROCS to %d", got)
+	}
+	stop()
+	if got := gogc(); got != 150 {
+		t.Errorf("after stop: GOGC %d, want the 150 it found", got)
+	}
 }

@@ -21,11 +21,11 @@ const shrinkAfter = 10
 
 // procsFit makes GOMAXPROCS follow the CPU the process uses.
 type procsFit struct {
-	current, limit, low int
-	onChange            func(from, to int)
-	clock               func() time.Duration
-	lastCPU             time.Duration
-	lastWall            time.Time
+	found, current, limit, low int
+	onChange                   func(from, to int)
+	clock                      func() time.Duration
+	lastCPU                    time.Duration
+	lastWall                   time.Time
 }
 
 func newProcsFit(found int, o Options) *procsFit {
@@ -37,7 +37,7 @@ func newProcsFit(found int, o Options) *procsFit {
 	if clock == nil {
 		clock = processCPU
 	}
-	return &procsFit{current: found, limit: limit, onChange: o.OnProcs, clock: clock, lastCPU: clock(), lastWall: time.Now()}
+	return &procsFit{found: found, current: found, limit: limit, onChange: o.OnProcs, clock: clock, lastCPU: clock(), lastWall: time.Now()}
 }
 
 func (f *procsFit) sample(now time.Time) {
