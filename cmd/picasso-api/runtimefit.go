@@ -42,11 +42,7 @@ func fitRuntime(cfg *config, logger *slog.Logger) (attrs []any, stop func()) {
 		o.HeapFloor = uint64(cfg.GCHeapFloor)
 		heap = strconv.FormatInt(cfg.GCHeapFloor, 10)
 	}
-	attrs = []any{"procs", procs, "gc_heap_floor", heap}
-	if !o.Procs && o.HeapFloor == 0 {
-		return attrs, func() {}
-	}
-	return attrs, runtimefit.Start(o)
+	return []any{"procs", procs, "gc_heap_floor", heap}, runtimefit.Start(o)
 }
 
 // fittedRuntimeMetrics adds to the Go collector's defaults what the

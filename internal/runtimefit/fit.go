@@ -69,7 +69,11 @@ var (
 // share one sampler: the first Start runs it with its options, later ones
 // join it, and the last stop ends it. A GOMAXPROCS or GOGC set in the
 // environment is the operator's choice, which the caller leaves alone.
+// Options that fit nothing start nothing.
 func Start(o Options) (stop func()) {
+	if !o.Procs && o.HeapFloor == 0 {
+		return func() {}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if users == 0 {

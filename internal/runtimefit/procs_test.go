@@ -89,6 +89,17 @@ func TestProcessCPUCountsThisProcess(t *testing.T) {
 	}
 }
 
+func TestNothingToFitStartsNothing(t *testing.T) {
+	stop := Start(Options{})
+	mu.Lock()
+	running := users
+	mu.Unlock()
+	stop()
+	if running != 0 {
+		t.Fatalf("Start with nothing to fit counted %d users", running)
+	}
+}
+
 func TestCallersShareOneSampler(t *testing.T) {
 	stopA := Start(Options{Procs: true, Interval: time.Hour})
 	stopB := Start(Options{Procs: true, Interval: time.Hour})
