@@ -172,10 +172,11 @@ func (w *Worker) Run(ctx context.Context) {
 	defer ticker.Stop()
 	defer w.done.Wait()
 	for {
-		if w.startClaim(ctx, true) {
-			for w.startClaim(ctx, false) {
-			}
-		}
+		// One claim per wake or tick. Slots that free up later come with
+		// a wake of their own (a call's end, a full claim, a wake turned
+		// away meanwhile), so looking again at once could only repeat a
+		// claim that has just found the queue drained.
+		w.startClaim(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -186,16 +187,14 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // startClaim reserves free slots and claims calls for them in the
-// background; it reports whether it did. woken says that it answers a
-// wake or a tick, which a claim must serve, rather than a look for more
-// room after one.
-func (w *Worker) startClaim(ctx context.Context, woken bool) bool {
+// background.
+func (w *Worker) startClaim(ctx context.Context) {
 	if ctx.Err() != nil {
-		return false
+		return
 	}
-	n, busy := w.reserve(woken)
+	n, busy := w.reserve()
 	if n == 0 {
-		return false
+		return
 	}
 	w.done.Add(1)
 	go func() {
@@ -223,15 +222,14 @@ func (w *Worker) startClaim(ctx context.Context, woken bool) bool {
 			w.Wake() // more may be due
 		}
 	}()
-	return true
 }
 
 // reserve takes the free slots for a claim and returns how many, with the
 // projects at their limit. A busy worker waits for a batch of free slots,
 // so that one claim serves several calls; with a per-project limit, one
-// claim at a time keeps the limit exact. A woken reserve turned away
-// while claims hold slots is remembered for release.
-func (w *Worker) reserve(woken bool) (int, []string) {
+// claim at a time keeps the limit exact. A reserve turned away while
+// claims hold slots is remembered for release.
+func (w *Worker) reserve() (int, []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	free := w.cfg.Concurrency - w.total - w.reserved
@@ -239,7 +237,7 @@ func (w *Worker) reserve(woken bool) (int, []string) {
 	switch {
 	case free <= 0, w.claiming >= maxClaims, limited && w.claiming > 0,
 		w.total+w.reserved > 0 && free < w.batch:
-		if woken && w.claiming > 0 {
+		if w.claiming > 0 {
 			w.turnedAway = true
 		}
 		return 0, nil
