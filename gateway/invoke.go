@@ -26,8 +26,10 @@ var errRouteNotFound = picasso.Errorf(picasso.ENOTFOUND, "Route not found")
 // hex digit, so the two forms can never be confused.
 func (s *Server) handleInvoke() http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		vars := mux.Vars(r)
-		first, rest := vars["first"], vars["rest"]
+		first, rest, ok := invokePath(r.URL.Path)
+		if !ok {
+			return errRouteNotFound
+		}
 		if !picasso.IsProjectID(first) {
 			return s.invokePublic(w, r, first, "/"+rest)
 		}

@@ -88,10 +88,25 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// observe writes the access log line and the HTTP metrics of a request,
-// labelled by the route's name (its template without patterns, set in
-// newRouter), never by the raw path.
+// observe writes the access log line and the HTTP metrics of a request
+// the router serves, labelled by the route's name (its template without
+// patterns, set in newRouter), never by the raw path.
 func (s *Server) observe(next http.Handler) http.Handler {
+	return s.observed(next, func(r *http.Request) string {
+		if route := mux.CurrentRoute(r); route != nil {
+			return route.GetName()
+		}
+		return "unmatched"
+	})
+}
+
+// observeAs is observe for a handler served without the router, under
+// the route name given.
+func (s *Server) observeAs(name string, next http.Handler) http.Handler {
+	return s.observed(next, func(*http.Request) string { return name })
+}
+
+func (s *Server) observed(next http.Handler, routeName func(*http.Request) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
@@ -101,10 +116,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
-			template := "unmatched"
-			if route := mux.CurrentRoute(r); route != nil {
-				template = route.GetName()
-			}
+			template := routeName(r)
 			elapsed := time.Since(start)
 			s.metrics.observeRequest(template, r.Method, rec.status, elapsed)
 			if !s.logger.Enabled(r.Context(), slog.LevelInfo) {
