@@ -1,7 +1,6 @@
 package driver
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,8 +27,9 @@ const hopBufferSize = 4 << 10
 // hopTransport is the RoundTripper of every HTTP driver. The common call
 // (plain HTTP, a body of known length up to MaxBufferedBody) is written
 // and answered on the caller's goroutine over a pooled connection:
-// request head and body in one write system call, the answer parsed by
-// net/http's own reader, and no hand-off to the per-connection reader
+// request head and body in one write system call (hopwrite.go writes
+// them as Request.Write would), the answer parsed by net/http's own
+// reader, and no hand-off to the per-connection reader
 // and writer goroutines that net/http's Transport wakes for every request
 // (measured in docs/benchmarks.md: those hand-offs and the separate write
 // of the body were most of a call's cost). Everything else (HTTPS,
@@ -39,7 +39,7 @@ const hopBufferSize = 4 << 10
 // fasthttp's HostClient offers the same shape, but it cannot cancel a
 // call whose client has gone, and it would bring its own header rules on
 // the hop that carries the gateway's header policy; net/http's wire
-// format (Request.Write, ReadResponse) keeps those rules exactly.
+// format (Request.Write's bytes, ReadResponse) keeps those rules exactly.
 type hopTransport struct {
 	std         *http.Transport
 	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -60,23 +60,14 @@ func newHopTransport(std *http.Transport, opts Options) *hopTransport {
 
 // RoundTrip implements http.RoundTripper.
 func (t *hopTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != "http" || !bufferable(req) {
+	if req.URL.Scheme != "http" || !bufferable(req) || !plain(req) {
 		return t.std.RoundTrip(req)
 	}
 	body, err := readBody(req)
 	if err != nil {
 		return nil, err
 	}
-	// Request.Write sends an in-memory body right after the head, in the
-	// same buffered write. The copy is shallow: Write only reads the
-	// header map.
-	out := new(http.Request)
-	*out = *req
-	out.Body, out.ContentLength = nil, 0
-	if len(body) > 0 {
-		out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-	}
-	return t.send(req, out)
+	return t.send(req, body)
 }
 
 // bufferable says whether req's body is small and of known length.
@@ -116,18 +107,18 @@ func hostPort(u *url.URL) string {
 	return net.JoinHostPort(u.Hostname(), port)
 }
 
-// send writes out on a connection and reads the answer to req. A
+// send writes req with body on a connection and reads the answer. A
 // connection kept alive from an earlier call is replaced by a new one,
 // and the call sent again, only when writing to it failed: then the
 // server cannot have seen the call.
-func (t *hopTransport) send(req, out *http.Request) (*http.Response, error) {
+func (t *hopTransport) send(req *http.Request, body []byte) (*http.Response, error) {
 	ctx := req.Context()
 	for {
 		c, reused, err := t.conn(ctx, req.URL)
 		if err != nil {
 			return nil, err
 		}
-		resp, wrote, err := t.exchange(ctx, c, req, out)
+		resp, wrote, err := t.exchange(ctx, c, req, body)
 		if err == nil {
 			return resp, nil
 		}
@@ -141,9 +132,9 @@ func (t *hopTransport) send(req, out *http.Request) (*http.Response, error) {
 	}
 }
 
-// exchange sends out on c and reads the head of the answer; wrote tells
-// whether the call left in full. The answer's body owns c.
-func (t *hopTransport) exchange(ctx context.Context, c *hopConn, req, out *http.Request) (resp *http.Response, wrote bool, err error) {
+// exchange sends req with body on c and reads the head of the answer;
+// wrote tells whether the call left in full. The answer's body owns c.
+func (t *hopTransport) exchange(ctx context.Context, c *hopConn, req *http.Request, body []byte) (resp *http.Response, wrote bool, err error) {
 	deadline, _ := ctx.Deadline()
 	c.SetDeadline(deadline)
 	// A call whose caller went away ends at once: the deadline in the
@@ -154,7 +145,7 @@ func (t *hopTransport) exchange(ctx context.Context, c *hopConn, req, out *http.
 			stop()
 		}
 	}()
-	if err := out.Write(c.bw); err != nil {
+	if err := writeRequest(c.bw, req, body); err != nil {
 		return nil, false, err
 	}
 	if err := c.bw.Flush(); err != nil {
