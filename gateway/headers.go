@@ -92,20 +92,27 @@ func forwardHeaders(r *http.Request, id *picasso.Identity, route *picasso.Route)
 			delete(h, name)
 		}
 	}
+	// Picasso's own fields share one backing array, as Clone's do, and
+	// their names are canonical already: one allocation for all of them.
+	values := make([]string, 0, 6)
+	set := func(name, value string) {
+		values = append(values, value)
+		h[name] = values[len(values)-1 : len(values) : len(values)]
+	}
 	if id != nil {
-		h.Set("X-Project-Id", id.ProjectID)
-		h.Set("X-User-Id", id.UserID)
-		h.Set("X-Roles", strings.Join(id.Roles, ","))
+		set("X-Project-Id", id.ProjectID)
+		set("X-User-Id", id.UserID)
+		set("X-Roles", strings.Join(id.Roles, ","))
 		if route.ForwardToken {
-			h.Set("X-Auth-Token", token)
+			set("X-Auth-Token", token)
 		}
 	}
-	h.Set(picasso.RequestIDHeader, picasso.RequestIDFrom(r.Context()))
+	set(picasso.RequestIDHeader, picasso.RequestIDFrom(r.Context()))
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		if len(prior) > 0 {
 			ip = strings.Join(prior, ", ") + ", " + ip
 		}
-		h.Set("X-Forwarded-For", ip)
+		set("X-Forwarded-For", ip)
 	}
 	return h
 }

@@ -55,8 +55,24 @@ func (m *metrics) observeRequest(route, method string, status int, elapsed time.
 	if !standardMethods[method] {
 		method = "other"
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Observe(elapsed.Seconds())
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Observe(elapsed.Seconds())
 }
+
+// statusLabel is strconv.Itoa(status), without an allocation for the
+// statuses an HTTP answer can have.
+func statusLabel(status int) string {
+	if status >= 100 && status < 600 {
+		return statusLabels[status-100]
+	}
+	return strconv.Itoa(status)
+}
+
+var statusLabels = func() (labels [500]string) {
+	for i := range labels {
+		labels[i] = strconv.Itoa(100 + i)
+	}
+	return labels
+}()
 
 // standardMethods are the methods of RFC 9110 and PATCH.
 var standardMethods = map[string]bool{

@@ -109,8 +109,8 @@ func (s *Server) observeAs(name string, next http.Handler) http.Handler {
 func (s *Server) observed(next http.Handler, routeName func(*http.Request) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
-		info := &accessInfo{projectID: mux.Vars(r)["project_id"]}
+		obs := &observation{recorder: recorder{ResponseWriter: w}, info: accessInfo{projectID: mux.Vars(r)["project_id"]}}
+		rec, info := &obs.recorder, &obs.info
 		// Deferred, so that a response aborted on purpose is logged too.
 		defer func() {
 			if rec.status == 0 {
@@ -134,6 +134,12 @@ func (s *Server) observed(next http.Handler, routeName func(*http.Request) strin
 		}()
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), accessInfoKey, info)))
 	})
+}
+
+// observation is what observed keeps of a request, in one allocation.
+type observation struct {
+	recorder recorder
+	info     accessInfo
 }
 
 // accessInfo carries what handlers learn for the access line, such as the
