@@ -15,8 +15,9 @@ import (
 // writeRequest writes req, a plain request (see plain), with body as its
 // whole body: byte for byte what req.Write writes for it, which a test
 // holds it to. Request.Write formats its lines with fmt, builds a
-// transfer writer and sorts the header through a pooled sorter, a tenth
-// of what a call costs the hop; here the head goes straight into bw.
+// transfer writer and sorts the header through a pooled sorter, about a
+// sixth of the hop's CPU per call in a profile; here the head goes
+// straight into bw.
 func writeRequest(bw *bufio.Writer, req *http.Request, body []byte) error {
 	uri := req.URL.RequestURI()
 	if containsCTL(uri) {
