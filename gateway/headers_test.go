@@ -1,7 +1,10 @@
 package gateway
 
 import (
+	"context"
+	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -19,6 +22,64 @@ func TestClientCannotPoseAsAQueuedCall(t *testing.T) {
 	for name := range h {
 		if strings.HasPrefix(normalizedName(name), "X_PICASSO_CALL_") {
 			t.Errorf("forwarded %s: %q", name, h[name])
+		}
+	}
+}
+
+// TestForwardHeadersKeepsTheCallersAndSetsPicassosOwn spells out the
+// whole header a private call's function receives from one request that
+// has a bit of everything.
+func TestForwardHeadersKeepsTheCallersAndSetsPicassosOwn(t *testing.T) {
+	r := httptest.NewRequest("POST", "/r/p/a/f", nil)
+	r.RemoteAddr = "192.0.2.7:4711"
+	r.Header = http.Header{
+		"Content-Type":          {"application/json"},
+		"X-Multi":               {"one", "two"},
+		"X-Empty":               {},
+		"Connection":            {"keep-alive, x-listed", " X-Also-Listed "},
+		"X-Listed":              {"dropped"},
+		"X-Also-Listed":         {"dropped"},
+		"Keep-Alive":            {"timeout=5"},
+		"Te":                    {"trailers"},
+		"Upgrade":               {"websocket"},
+		"X-Auth-Token":          {"the-token"},
+		"x_roles":               {"admin"},
+		"X-Project-Id":          {"forged"},
+		"X-Forwarded-For":       {"203.0.113.1", "198.51.100.2"},
+		picasso.RequestIDHeader: {"req-forged"},
+	}
+	r = r.WithContext(picasso.WithRequestID(context.Background(), "req-1"))
+	id := &picasso.Identity{ProjectID: "p1", UserID: "u1", Roles: []string{"member", "reader"}}
+
+	got := forwardHeaders(r, id, &picasso.Route{ForwardToken: true})
+	want := http.Header{
+		"Content-Type":          {"application/json"},
+		"X-Multi":               {"one", "two"},
+		"X-Empty":               {},
+		"X-Project-Id":          {"p1"},
+		"X-User-Id":             {"u1"},
+		"X-Roles":               {"member,reader"},
+		"X-Auth-Token":          {"the-token"},
+		picasso.RequestIDHeader: {"req-1"},
+		"X-Forwarded-For":       {"203.0.113.1, 198.51.100.2, 192.0.2.7"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("forwarded\n%v\nwant\n%v", got, want)
+	}
+
+	// The copy's values are its own: the function's header may change
+	// without touching the caller's, and one field's append cannot spill
+	// into the next.
+	got["X-Multi"][0] = "changed"
+	got["X-Project-Id"] = append(got["X-Project-Id"], "more")
+	if r.Header["X-Multi"][0] != "one" || got["X-User-Id"][0] != "u1" {
+		t.Errorf("the copy shares values: caller %v, forwarded %v", r.Header, got)
+	}
+
+	got = forwardHeaders(r, nil, &picasso.Route{ForwardToken: true})
+	for _, name := range []string{"X-Auth-Token", "X-Project-Id", "X-User-Id", "X-Roles"} {
+		if v, ok := got[name]; ok {
+			t.Errorf("a public call forwarded %s: %q", name, v)
 		}
 	}
 }
