@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/picasso-faas/picasso"
@@ -62,4 +64,27 @@ func CallHeader(header http.Header, requestID string, drop ...string) http.Heade
 		header.Set(picasso.RequestIDHeader, requestID)
 	}
 	return header
+}
+
+// SendCall sends a function call with client, a client of
+// NewHTTPClient: straight to its transport, since such a client follows
+// no redirect, keeps no cookies and has no timeout of its own (the call's
+// context has the deadline), so Client.Do would only add its per-call
+// bookkeeping, a tenth of the hop's CPU in a profile. A failure is the
+// *url.Error Client.Do returns, naming the method and the URL with any
+// password redacted.
+func SendCall(client *http.Client, req *http.Request) (*http.Response, error) {
+	resp, err := client.Transport.RoundTrip(req)
+	if err != nil {
+		return nil, &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.Redacted(), Err: err}
+	}
+	return resp, nil
+}
+
+// urlErrorOp is the Op of Client.Do's errors: "Post" for POST.
+func urlErrorOp(method string) string {
+	if method == "" {
+		return "Get"
+	}
+	return method[:1] + strings.ToLower(method[1:])
 }

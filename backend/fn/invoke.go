@@ -44,7 +44,7 @@ func (c *Client) invoke(ctx context.Context, call *picasso.Call) (*picasso.CallR
 	// Only the route decides how a call runs, never a caller.
 	req.Header = driver.CallHeader(call.Header, call.RequestID, "Content-Length", "Fn-Invoke-Type")
 
-	resp, err := c.http.Do(req)
+	resp, err := driver.SendCall(c.http, req)
 	if err != nil {
 		return nil, driver.TransportError(ctx, err, driver.MsgFnTimeout)
 	}

@@ -48,7 +48,7 @@ func (c *Client) invoke(ctx context.Context, u *url.URL, call *picasso.Call) (*p
 			req.ContentLength = n
 		}
 	}
-	resp, err := c.http.Do(req)
+	resp, err := driver.SendCall(c.http, req)
 	if err != nil {
 		return nil, nil, driver.TransportError(ctx, err, driver.MsgFnTimeout)
 	}
