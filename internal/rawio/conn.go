@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -26,6 +27,23 @@ import (
 type Conn struct {
 	*net.TCPConn
 	raw syscall.RawConn
+	// One call in progress per direction, as net.Conn allows a Read and a
+	// Write at once.
+	reader, writer op
+}
+
+// op is one direction's call in progress. RawConn takes the call as a
+// function, and a closure made per call escapes with everything it
+// captures: three allocations per Read or Write. The functions are bound
+// once, in Wrap, and find their buffer and leave their result here.
+type op struct {
+	mu     sync.Mutex
+	p      []byte
+	n      int
+	errno  syscall.Errno
+	call   func(fd uintptr) bool // read or write p
+	peek   func(fd uintptr) bool // the reader's only: see StillOpen
+	peeked [1]byte               // where peek looks
 }
 
 // Wrap returns c as a Conn when it is a TCP connection, else c itself.
@@ -38,7 +56,45 @@ func Wrap(c net.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	return &Conn{TCPConn: tc, raw: raw}
+	conn := &Conn{TCPConn: tc, raw: raw}
+	r, w := &conn.reader, &conn.writer
+	r.call = func(fd uintptr) bool {
+		r.n, r.errno = rawCall(syscall.SYS_READ, fd, r.p)
+		return r.errno != syscall.EAGAIN
+	}
+	r.peek = func(fd uintptr) bool {
+		r.errno = peek(fd, r.p)
+		return true
+	}
+	w.call = func(fd uintptr) bool {
+		for w.n < len(w.p) {
+			var n int
+			n, w.errno = rawCall(syscall.SYS_WRITE, fd, w.p[w.n:])
+			if w.errno == syscall.EAGAIN {
+				return false
+			}
+			if w.errno != 0 {
+				return true
+			}
+			w.n += n
+		}
+		return true
+	}
+	return conn
+}
+
+// start takes o for a call on p; finish returns what the call left and
+// drops p, the caller's buffer, not the Conn's.
+func (o *op) start(p []byte) {
+	o.mu.Lock()
+	o.p, o.n, o.errno = p, 0, 0
+}
+
+func (o *op) finish() (int, syscall.Errno) {
+	n, errno := o.n, o.errno
+	o.p = nil
+	o.mu.Unlock()
+	return n, errno
 }
 
 // Read reads like net.Conn's Read: at most len(p) bytes, io.EOF at the
@@ -47,12 +103,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n int
-	var errno syscall.Errno
-	err := c.raw.Read(func(fd uintptr) bool {
-		n, errno = rawCall(syscall.SYS_READ, fd, p)
-		return errno != syscall.EAGAIN
-	})
+	c.reader.start(p)
+	err := c.raw.Read(c.reader.call)
+	n, errno := c.reader.finish()
 	switch {
 	case err != nil:
 		return 0, c.opError("read", err)
@@ -67,22 +120,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 // Write writes all of p like net.Conn's Write, waiting for room as often
 // as the socket's buffer is full.
 func (c *Conn) Write(p []byte) (int, error) {
-	var written int
-	var errno syscall.Errno
-	err := c.raw.Write(func(fd uintptr) bool {
-		for written < len(p) {
-			var n int
-			n, errno = rawCall(syscall.SYS_WRITE, fd, p[written:])
-			if errno == syscall.EAGAIN {
-				return false
-			}
-			if errno != 0 {
-				return true
-			}
-			written += n
-		}
-		return true
-	})
+	c.writer.start(p)
+	err := c.raw.Write(c.writer.call)
+	written, errno := c.writer.finish()
 	switch {
 	case err != nil:
 		return written, c.opError("write", err)

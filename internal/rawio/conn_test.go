@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -182,5 +183,66 @@ func TestListenerWrapsAcceptedConns(t *testing.T) {
 	defer c.Close()
 	if _, ok := c.(*Conn); !ok {
 		t.Fatalf("accepted %T, want *Conn", c)
+	}
+}
+
+// TestReadWriteAndPeekAllocateNothing: a Conn's calls run on every
+// request and answer of the gateway and the hop transport.
+func TestReadWriteAndPeekAllocateNothing(t *testing.T) {
+	c, peer := pair(t)
+	one, buf := []byte("x"), make([]byte, 1)
+	for name, f := range map[string]func(){
+		"Write":     func() { c.Write(one) },
+		"Read":      func() { peer.Write(one); c.Read(buf) },
+		"StillOpen": func() { StillOpen(c) },
+	} {
+		if allocs := testing.AllocsPerRun(100, f); allocs != 0 {
+			t.Errorf("%s made %v allocations per call, want 0", name, allocs)
+		}
+	}
+}
+
+// TestReadsAndWritesAtOnce: each direction keeps its own call state, so
+// that a Read and a Write, and two Reads, may run at the same time.
+func TestReadsAndWritesAtOnce(t *testing.T) {
+	c, peer := pair(t)
+	go io.Copy(peer, peer) // echo
+	const calls, want = 200, 400
+	sent := make(chan error, 1)
+	go func() {
+		for range calls {
+			if _, err := c.Write([]byte("ab")); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	var total atomic.Int64
+	readers := make(chan struct{}, 2)
+	for range 2 {
+		go func() {
+			defer func() { readers <- struct{}{} }()
+			buf := make([]byte, 3)
+			for {
+				n, err := c.Read(buf)
+				total.Add(int64(n))
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(5 * time.Second); total.Load() < want && time.Now().Before(end); {
+		time.Sleep(time.Millisecond)
+	}
+	c.SetReadDeadline(time.Now()) // wakes the readers
+	<-readers
+	<-readers
+	if got := total.Load(); got != want {
+		t.Errorf("read %d bytes back, want %d", got, want)
 	}
 }

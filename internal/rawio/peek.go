@@ -11,25 +11,38 @@ import (
 // open one has nothing. A connection without a descriptor counts as
 // open.
 func StillOpen(c net.Conn) bool {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return true
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	open := false
-	var b [1]byte
-	err = raw.Read(func(fd uintptr) bool {
-		for {
-			_, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1,
-				syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
-			if errno != syscall.EINTR {
-				open = errno == syscall.EAGAIN
-				return true
-			}
+	switch c := c.(type) {
+	case *Conn:
+		// Without an allocation: the hop transport peeks at every
+		// connection it reuses.
+		c.reader.start(c.reader.peeked[:])
+		err := c.raw.Read(c.reader.peek)
+		_, errno := c.reader.finish()
+		return err == nil && errno == syscall.EAGAIN
+	case syscall.Conn:
+		raw, err := c.SyscallConn()
+		if err != nil {
+			return false
 		}
-	})
-	return err == nil && open
+		var b [1]byte
+		var errno syscall.Errno
+		err = raw.Read(func(fd uintptr) bool {
+			errno = peek(fd, b[:])
+			return true
+		})
+		return err == nil && errno == syscall.EAGAIN
+	}
+	return true
+}
+
+// peek is one non-blocking look at what fd has to read, into p: EAGAIN
+// when there is nothing.
+func peek(fd uintptr, p []byte) syscall.Errno {
+	for {
+		_, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
+			syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+		if errno != syscall.EINTR {
+			return errno
+		}
+	}
 }
