@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -288,5 +289,40 @@ func TestCrashedWorkerIsReplaced(t *testing.T) {
 	invokeErr(t, testContext(t), rt, postCall(route, "hang"), picasso.ETIMEOUT)
 	if _, _, next := invokeCodeCall(t, rt, postCall(route, "")); next == after {
 		t.Errorf("after a timeout the old worker served again")
+	}
+}
+
+func TestIdleWorkersAreBoundedAcrossRoutes(t *testing.T) {
+	rt, _ := newRuntime(t, Options{FunctionsDir: t.TempDir(), CodeCacheDir: t.TempDir(), MaxIdleWorkers: 2})
+	defer rt.Close(testContext(t))
+	src := []byte("import os\nT = os.urandom(8).hex()\ndef handler(e, c):\n    return T\n")
+	marker := func(i int) string { return fmt.Sprintf("IDLE_MARKER=%d-%d", time.Now().UnixNano(), i) }
+	var routes []*picasso.Route
+	var markers []string
+	for i := range 3 {
+		route := codeRoute(fmt.Sprintf("/idle%d", i), "python3", "")
+		markers = append(markers, marker(i))
+		name, value, _ := strings.Cut(markers[i], "=")
+		route.Config = map[string]string{name: value}
+		deploy(t, rt, route, 1, picasso.CodeFile, "main.py", src)
+		routes = append(routes, route)
+	}
+	var tokens []string
+	for _, route := range routes {
+		_, _, token := invokeCodeCall(t, rt, postCall(route, ""))
+		tokens = append(tokens, token)
+	}
+	// Three routes called once each with room for two idle workers: the
+	// first route's, unused the longest, was stopped when the third
+	// returned; the other two stay warm.
+	waitGone(t, markers[0])
+	for i := 1; i < 3; i++ {
+		waitForProcesses(t, markers[i], 1)
+		if _, _, again := invokeCodeCall(t, rt, postCall(routes[i], "")); again != tokens[i] {
+			t.Errorf("route %d: a warm worker was replaced (%q, then %q)", i, tokens[i], again)
+		}
+	}
+	if _, _, again := invokeCodeCall(t, rt, postCall(routes[0], "")); again == tokens[0] || len(again) != 16 {
+		t.Errorf("route 0 answered %q after its worker was evicted, first %q", again, tokens[0])
 	}
 }

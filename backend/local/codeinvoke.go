@@ -133,11 +133,12 @@ func (rt *Runtime) warmWorker(ctx context.Context, call *picasso.Call, lr *langR
 	return w, nil
 }
 
-// returnWorker keeps a worker warm, unless the runtime is closing.
+// returnWorker keeps a worker warm, unless the runtime is closing, and
+// kills the worker it displaces from a full pool.
 func (rt *Runtime) returnWorker(route routeKey, w *worker) {
 	rt.startReaper()
-	if !rt.workers.put(route, w, time.Now()) {
-		w.kill(rt)
+	if evicted := rt.workers.put(route, w, time.Now()); evicted != nil {
+		evicted.kill(rt)
 	}
 }
 

@@ -63,6 +63,10 @@ type Options struct {
 	// WorkerIdleTimeout is how long a warm runtime worker waits for its
 	// next call (DefaultWorkerIdleTimeout).
 	WorkerIdleTimeout time.Duration
+	// MaxIdleWorkers bounds the idle warm workers of all routes together
+	// (DefaultMaxIdleWorkers); beyond it the one unused the longest is
+	// killed.
+	MaxIdleWorkers int
 }
 
 // Runtime runs functions as local processes. It is safe for concurrent use.
@@ -122,7 +126,11 @@ func New(opts Options) (*Runtime, error) {
 	if idle <= 0 {
 		idle = DefaultWorkerIdleTimeout
 	}
-	rt.workers = newWorkerPool(idle)
+	maxIdle := opts.MaxIdleWorkers
+	if maxIdle <= 0 {
+		maxIdle = DefaultMaxIdleWorkers
+	}
+	rt.workers = newWorkerPool(idle, maxIdle)
 	return rt, nil
 }
 

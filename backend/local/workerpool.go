@@ -8,14 +8,26 @@ import (
 // DefaultWorkerIdleTimeout is how long an idle warm worker is kept.
 const DefaultWorkerIdleTimeout = 5 * time.Minute
 
+// DefaultMaxIdleWorkers is how many idle warm workers the runtime keeps
+// across all routes.
+const DefaultMaxIdleWorkers = 32
+
 // workerPool holds the idle warm workers of every route version. A call
 // takes an idle worker of its exact version or starts one; how many run
 // at once is bounded by the route's max_concurrency slots (limiter), so a
 // route never has more workers busy than that. Idle workers of a route's
 // older versions are killed when a newer version is called.
+//
+// Every idle worker is a process holding up to its route's memory, and
+// the routes of all projects share the host: beyond maxIdle idle
+// workers in all, the one unused the longest is killed, whichever route
+// it served, so that many routes called once each cannot keep hundreds
+// of interpreters alive for the idle timeout.
 type workerPool struct {
-	mu   sync.Mutex
-	idle map[routeKey][]*worker // most recently used last
+	mu      sync.Mutex
+	idle    map[routeKey][]*worker // most recently used last
+	count   int                    // idle workers in all routes
+	maxIdle int
 	// The reaper starts with the first warm worker, so that a runtime
 	// that never runs code has no goroutine of its own.
 	reaper      sync.Once
@@ -25,8 +37,9 @@ type workerPool struct {
 	done        chan struct{}
 }
 
-func newWorkerPool(idleTimeout time.Duration) *workerPool {
-	return &workerPool{idle: map[routeKey][]*worker{}, idleTimeout: idleTimeout, stop: make(chan struct{}), done: make(chan struct{})}
+func newWorkerPool(idleTimeout time.Duration, maxIdle int) *workerPool {
+	return &workerPool{idle: map[routeKey][]*worker{}, maxIdle: maxIdle, idleTimeout: idleTimeout,
+		stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 // take returns an idle worker of version key, if there is one, and
@@ -50,22 +63,43 @@ func (p *workerPool) take(route routeKey, key string) (w *worker, stale []*worke
 	return w, stale
 }
 
-// put keeps a worker that served its call well; false once the pool is
-// closing, when the caller kills it instead.
-func (p *workerPool) put(route routeKey, w *worker, now time.Time) bool {
+// put keeps a worker that served its call well, and returns for killing
+// the worker it displaces when the pool is full: the one unused the
+// longest. Once the pool is closing, it keeps nothing and returns w.
+func (p *workerPool) put(route routeKey, w *worker, now time.Time) (evicted *worker) {
 	w.lastUsed = now
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	select {
 	case <-p.stop:
-		return false
+		return w
 	default:
 	}
-	p.idle[route] = append(p.idle[route], w)
-	return true
+	p.set(route, append(p.idle[route], w))
+	if p.count > p.maxIdle {
+		return p.evictOldest()
+	}
+	return nil
 }
 
+// evictOldest removes and returns the idle worker unused the longest.
+// Each route's list is most recently used last, so it is the oldest of
+// the lists' first workers.
+func (p *workerPool) evictOldest() *worker {
+	var oldest routeKey
+	var found *worker
+	for route, workers := range p.idle {
+		if found == nil || workers[0].lastUsed.Before(found.lastUsed) {
+			oldest, found = route, workers[0]
+		}
+	}
+	p.set(oldest, p.idle[oldest][1:])
+	return found
+}
+
+// set replaces a route's idle workers, keeping count.
 func (p *workerPool) set(route routeKey, workers []*worker) {
+	p.count += len(workers) - len(p.idle[route])
 	if len(workers) == 0 {
 		delete(p.idle, route)
 	} else {

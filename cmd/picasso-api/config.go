@@ -36,6 +36,7 @@ type config struct {
 	LocalAllowNetwork bool
 	LocalMaxProcesses int
 	LocalTmpSize      int64
+	LocalMaxIdle      int
 	LocalCodeCacheDir string
 
 	Auth                     string
@@ -199,6 +200,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	e.Bool(&c.LocalAllowNetwork, "local-allow-network", "PICASSO_LOCAL_ALLOW_NETWORK", false, "give sandboxed functions the host's network, including its loopback services (default: no network)")
 	e.Int(&c.LocalMaxProcesses, "local-max-processes", "PICASSO_LOCAL_MAX_PROCESSES", 64, "processes one sandboxed call may run at once")
 	e.Int64(&c.LocalTmpSize, "local-tmp-size", "PICASSO_LOCAL_TMP_SIZE", 16<<20, "size in bytes of each sandboxed call's private /tmp")
+	e.Int(&c.LocalMaxIdle, "local-max-idle-workers", "PICASSO_LOCAL_MAX_IDLE_WORKERS", local.DefaultMaxIdleWorkers, "idle warm workers (language runtime processes) kept across all routes; beyond it the one unused the longest is stopped")
 	e.String(&c.LocalCodeCacheDir, "local-code-cache-dir", "PICASSO_LOCAL_CODE_CACHE_DIR", "", "where the local runtime unpacks uploaded code (default: $TMPDIR/picasso-code); rebuilt from the database on demand")
 
 	e.String(&c.Auth, "auth", "PICASSO_AUTH", "", "authentication: keystone or noauth (default keystone when --keystone-endpoint is set, else noauth)")
@@ -380,6 +382,9 @@ func (c *config) completeBackend() error {
 		}
 		if c.LocalTmpSize <= 0 {
 			return errors.New("invalid --local-tmp-size: must be positive")
+		}
+		if c.LocalMaxIdle <= 0 {
+			return errors.New("invalid --local-max-idle-workers: must be positive")
 		}
 	case backendIronFunctions, backendFn:
 		if c.FunctionsURL == "" {

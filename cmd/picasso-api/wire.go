@@ -186,6 +186,8 @@ func newLocalRuntime(cfg *config, logger *slog.Logger, code picasso.CodeSource) 
 		AllowNetwork: cfg.LocalAllowNetwork,
 		MaxProcesses: cfg.LocalMaxProcesses,
 		TmpSizeBytes: cfg.LocalTmpSize,
+
+		MaxIdleWorkers: cfg.LocalMaxIdle,
 	}
 	rt, err := local.New(opts)
 	if errors.Is(err, local.ErrSandboxUnavailable) {
