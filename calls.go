@@ -80,7 +80,27 @@ type CallRecord struct {
 	// LeaseOwner names the worker that holds a running call; only it may
 	// finish the call, and only until its lease ends.
 	LeaseOwner string
+
+	// CallbackStatus, CallbackAttempts and CallbackError follow the
+	// delivery of the callback of a final call that has a CallbackURL.
+	CallbackStatus   CallbackStatus
+	CallbackAttempts int
+	CallbackError    string
 }
+
+// CallbackStatus is where the callback of a call is. The statement that
+// makes a call with a callback URL final (succeeded or dead) makes its
+// callback pending, so that a replica that dies before delivering it
+// leaves it to the others; it ends delivered, or failed once its attempts
+// are spent.
+type CallbackStatus string
+
+const (
+	CallbackNone      CallbackStatus = ""
+	CallbackPending   CallbackStatus = "pending"
+	CallbackDelivered CallbackStatus = "delivered"
+	CallbackFailed    CallbackStatus = "failed"
+)
 
 // Duration is how long the last attempt ran, zero before it finished.
 func (c *CallRecord) Duration() time.Duration {
@@ -164,13 +184,41 @@ type CallStore interface {
 	// CancelCall cancels a waiting call; ECONFLICT when it is not waiting.
 	CancelCall(ctx context.Context, projectID, id string) (*CallRecord, error)
 	// RequeueCall puts a dead or failed call back on the queue as a new
-	// series of attempts, with trigger retry; ECONFLICT otherwise.
+	// series of attempts, with trigger retry; ECONFLICT otherwise. A
+	// callback still pending for the dead outcome is dropped: the new
+	// series' final outcome has one of its own.
 	RequeueCall(ctx context.Context, projectID, id string) (*CallRecord, error)
 	// PurgeCalls deletes up to limit finished calls created before cutoff
 	// and returns how many it deleted.
 	PurgeCalls(ctx context.Context, cutoff time.Time, limit int) (int, error)
 	// CallStats counts calls for metrics.
 	CallStats(ctx context.Context) (CallStats, error)
+}
+
+// CallbackQueue holds the pending callbacks of final calls until they are
+// delivered: a durable queue of its own beside the calls', so that a
+// callback, like a call, outlives the replica that was to send it.
+// Delivery is at least once: a replica that sent a callback and died
+// before recording it leaves it to be sent again.
+type CallbackQueue interface {
+	// ClaimCallbacks leases up to limit pending callbacks that are due (a
+	// new one, one whose backoff has passed, or one whose sender's lease
+	// expired) for lease, counting an attempt for each.
+	ClaimCallbacks(ctx context.Context, limit int, lease time.Duration) ([]*CallRecord, error)
+	// FinishCallback records how the claimed attempt of call's callback
+	// (call.CallbackAttempts) ended; ECONFLICT when that attempt is no
+	// longer the callback's (its lease expired and another replica
+	// claimed it, or the call was re-queued).
+	FinishCallback(ctx context.Context, call *CallRecord, outcome CallbackOutcome) error
+}
+
+// CallbackOutcome is how an attempt at a callback ended: Status is
+// CallbackDelivered, CallbackFailed (no attempt left) or CallbackPending
+// (another attempt at NotBefore).
+type CallbackOutcome struct {
+	Status    CallbackStatus
+	NotBefore time.Time
+	Error     string
 }
 
 // CallStats is the state of the queue as a whole.

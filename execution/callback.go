@@ -3,17 +3,16 @@ package execution
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -21,41 +20,8 @@ import (
 	"github.com/picasso-faas/picasso"
 )
 
-// Headers of a signed callback, the scheme of signed webhook calls: the
-// sender's clock in Unix seconds, and
-// "sha256=" + hex(HMAC-SHA256(key, timestamp + "." + body)).
-const (
-	HeaderTimestamp = "X-Picasso-Timestamp"
-	HeaderSignature = "X-Picasso-Signature"
-)
-
-// Sign returns the X-Picasso-Signature value of body sent at timestamp.
-func Sign(key, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(key))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
-
-// CallbackKeys derives each project's callback signing key from the
-// operator's secret, so that every replica signs alike without storing a
-// key per project, and no project can sign for another.
-type CallbackKeys struct{ secret string }
-
-// NewCallbackKeys returns the keys derived from secret; an empty secret
-// means callbacks go unsigned.
-func NewCallbackKeys(secret string) *CallbackKeys { return &CallbackKeys{secret: secret} }
-
-// CallbackKey returns the project's key, false when callbacks are unsigned.
-func (k *CallbackKeys) CallbackKey(projectID string) (string, bool) {
-	if k == nil || k.secret == "" {
-		return "", false
-	}
-	mac := hmac.New(sha256.New, []byte(k.secret))
-	mac.Write([]byte("picasso-callback-key\x00" + projectID))
-	return hex.EncodeToString(mac.Sum(nil)), true
-}
+// DefaultCallbackTimeout bounds one delivery of a callback.
+const DefaultCallbackTimeout = 10 * time.Second
 
 // CallbackConfig tunes callback delivery.
 type CallbackConfig struct {
@@ -66,23 +32,38 @@ type CallbackConfig struct {
 	// by Backoff (default 1 s doubling to 10 s).
 	Attempts int
 	Backoff  Backoff
-	// Timeout bounds each delivery (default 10 s).
+	// Timeout bounds each delivery (default 10 s). A delivery's lease on
+	// its callback is one and a half times it: the timeout, then as much
+	// as half of it to record the outcome.
 	Timeout time.Duration
-	Logger  *slog.Logger
+	// Concurrency bounds the callbacks this replica sends at once
+	// (default 8).
+	Concurrency int
+	// PollInterval is how often the sender looks for due callbacks
+	// (default 1 s): those other replicas left, and retries whose backoff
+	// ended. A call finishing here wakes it at once.
+	PollInterval time.Duration
+	Logger       *slog.Logger
 }
 
 // Callbacks posts the outcome of every call that has a callback URL, once
-// the call is final (succeeded or dead). Delivery is retried but not
-// durable: the call record stays the source of truth.
+// the call is final (succeeded or dead). The callbacks are taken from a
+// durable queue (picasso.CallbackQueue), filled by the statement that
+// makes a call final, so that one is sent even when the replica that ran
+// the call dies first; delivery is at least once, and a receiver tells a
+// repeat by X-Picasso-Call-Id.
 type Callbacks struct {
 	cfg    CallbackConfig
 	keys   *CallbackKeys
+	queue  picasso.CallbackQueue
 	client *http.Client
 	sent   func(outcome string)
+	wake   chan struct{}
 }
 
-// NewCallbacks returns a sender signing with keys (nil: unsigned).
-func NewCallbacks(cfg CallbackConfig, keys *CallbackKeys) *Callbacks {
+// NewCallbacks returns a sender of queue's callbacks, signing with keys
+// (nil: unsigned). Run sends them.
+func NewCallbacks(cfg CallbackConfig, keys *CallbackKeys, queue picasso.CallbackQueue) *Callbacks {
 	if cfg.Attempts <= 0 {
 		cfg.Attempts = 3
 	}
@@ -90,7 +71,13 @@ func NewCallbacks(cfg CallbackConfig, keys *CallbackKeys) *Callbacks {
 		cfg.Backoff = Backoff{Base: time.Second, Cap: 10 * time.Second}
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 10 * time.Second
+		cfg.Timeout = DefaultCallbackTimeout
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 8
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -103,12 +90,13 @@ func NewCallbacks(cfg CallbackConfig, keys *CallbackKeys) *Callbacks {
 		dialer.Control = refusePrivate
 	}
 	transport := &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}
-	return &Callbacks{cfg: cfg, keys: keys, sent: func(string) {}, client: &http.Client{
-		Transport: transport,
-		Timeout:   cfg.Timeout,
-		// A redirect could lead anywhere; the target answers itself.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	return &Callbacks{cfg: cfg, keys: keys, queue: queue, sent: func(string) {}, wake: make(chan struct{}, 1),
+		client: &http.Client{
+			Transport: transport,
+			Timeout:   cfg.Timeout,
+			// A redirect could lead anywhere; the target answers itself.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}}
 }
 
 var errPrivateTarget = errors.New("callback target is a loopback, link-local or private address")
@@ -130,13 +118,57 @@ func refusePrivate(_, address string, _ syscall.RawConn) error {
 // metrics (Metrics.CallbackSent).
 func (c *Callbacks) Observe(sent func(outcome string)) { c.sent = sent }
 
-// Finished sends the call's callback in the background when it is due.
-func (c *Callbacks) Finished(ctx context.Context, call *picasso.CallRecord) {
-	if call.CallbackURL == "" || (call.Status != picasso.CallSucceeded && call.Status != picasso.CallDead) {
-		return
+// Finished wakes the sender when the call's callback became pending here,
+// so that it goes out now rather than at the next poll.
+func (c *Callbacks) Finished(_ context.Context, call *picasso.CallRecord) {
+	if call.CallbackStatus == picasso.CallbackPending {
+		c.wakeUp()
 	}
-	snapshot := *call
-	go c.deliver(context.WithoutCancel(ctx), &snapshot)
+}
+
+// Run sends due callbacks until ctx ends, then waits for the deliveries
+// it started: each ends within its timeout, and its lease covers it.
+func (c *Callbacks) Run(ctx context.Context) {
+	ticker := time.NewTicker(c.cfg.PollInterval)
+	defer ticker.Stop()
+	slots := make(chan struct{}, c.cfg.Concurrency)
+	var deliveries sync.WaitGroup
+	defer deliveries.Wait()
+	for {
+		// One claim per wake or tick, for the free slots; a delivery's end
+		// wakes the loop for its slot.
+		if free := c.cfg.Concurrency - len(slots); free > 0 {
+			calls, err := c.queue.ClaimCallbacks(ctx, free, c.cfg.Timeout+c.cfg.Timeout/2)
+			if err != nil && ctx.Err() == nil {
+				c.cfg.Logger.Warn("claiming callbacks failed", "error", err)
+			}
+			for _, call := range calls {
+				slots <- struct{}{}
+				deliveries.Add(1)
+				go func() {
+					defer func() {
+						<-slots
+						deliveries.Done()
+						c.wakeUp()
+					}()
+					c.deliver(context.WithoutCancel(ctx), call)
+				}()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.wake:
+		case <-ticker.C:
+		}
+	}
+}
+
+func (c *Callbacks) wakeUp() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // callbackBody is what a callback posts.
@@ -155,7 +187,59 @@ type callbackBody struct {
 	FinishedAt     string `json:"finished_at"`
 }
 
+// errSenderVanished is the error of a callback whose last attempt's
+// sender stopped before recording it: whether it arrived is unknown.
+const errSenderVanished = "The replica sending the last attempt stopped before it finished (lease expired)"
+
+// deliver makes the claimed attempt at call's callback and records how it
+// ended.
 func (c *Callbacks) deliver(ctx context.Context, call *picasso.CallRecord) {
+	outcome := c.attempt(ctx, call)
+	saveCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout/2)
+	defer cancel()
+	if err := c.queue.FinishCallback(saveCtx, call, outcome); err != nil {
+		// ECONFLICT: the lease expired and another replica sends it again.
+		c.cfg.Logger.Warn("callback outcome not recorded", "call_id", call.ID, "attempt", call.CallbackAttempts, "error", err)
+		return
+	}
+	switch outcome.Status {
+	case picasso.CallbackDelivered:
+		c.sent("delivered")
+	case picasso.CallbackFailed:
+		c.sent("failed")
+		c.cfg.Logger.Warn("callback not delivered", "call_id", call.ID, "attempts", call.CallbackAttempts, "error", outcome.Error)
+	}
+}
+
+// attempt posts the callback once, unless its attempts are spent.
+func (c *Callbacks) attempt(ctx context.Context, call *picasso.CallRecord) picasso.CallbackOutcome {
+	if call.CallbackAttempts > c.cfg.Attempts {
+		return picasso.CallbackOutcome{Status: picasso.CallbackFailed, Error: errSenderVanished}
+	}
+	err := c.post(ctx, call, callbackPayload(call))
+	switch {
+	case err == nil:
+		return picasso.CallbackOutcome{Status: picasso.CallbackDelivered}
+	case call.CallbackAttempts >= c.cfg.Attempts || errors.Is(err, errPrivateTarget):
+		return picasso.CallbackOutcome{Status: picasso.CallbackFailed, Error: deliveryError(err)}
+	}
+	return picasso.CallbackOutcome{Status: picasso.CallbackPending, Error: deliveryError(err),
+		NotBefore: time.Now().Add(c.cfg.Backoff.Delay(call.CallbackAttempts))}
+}
+
+// deliveryError says why a delivery failed, without the callback URL
+// that net/http's errors quote: such URLs often carry the receiver's
+// secret, which must not reach logs.
+func deliveryError(err error) string {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	return err.Error()
+}
+
+// callbackPayload is the JSON body of call's callback.
+func callbackPayload(call *picasso.CallRecord) []byte {
 	body := callbackBody{
 		CallID: call.ID, ProjectID: call.ProjectID, App: call.AppName, Route: call.RoutePath, Status: string(call.Status),
 		Attempt: call.Attempt, HTTPStatus: call.HTTPStatus, Error: call.Error, Truncated: call.ResultTruncated,
@@ -167,19 +251,7 @@ func (c *Callbacks) deliver(ctx context.Context, call *picasso.CallRecord) {
 		body.Result, body.ResultEncoding = base64.StdEncoding.EncodeToString(call.Result), "base64"
 	}
 	raw, _ := json.Marshal(body)
-	for attempt := 1; ; attempt++ {
-		err := c.post(ctx, call, raw)
-		if err == nil {
-			c.sent("delivered")
-			return
-		}
-		if attempt >= c.cfg.Attempts || errors.Is(err, errPrivateTarget) {
-			c.sent("failed")
-			c.cfg.Logger.Warn("callback not delivered", "call_id", call.ID, "attempts", attempt, "error", err)
-			return
-		}
-		time.Sleep(c.cfg.Backoff.Delay(attempt))
-	}
+	return raw
 }
 
 func (c *Callbacks) post(ctx context.Context, call *picasso.CallRecord, body []byte) error {

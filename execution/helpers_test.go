@@ -16,15 +16,18 @@ import (
 const project = "0123456789abcdef0123456789abcdef"
 
 // fixture is a store, the local runtime with the given scripts as
-// functions, an enqueuer and a worker that is started on demand.
+// functions, an enqueuer and a worker (with a callback sender, when one
+// is given) that are started on demand.
 type fixture struct {
-	t        *testing.T
-	db       *store.DB
-	runtime  *local.Runtime
-	enqueuer *execution.Enqueuer
-	worker   *execution.Worker
-	app      *picasso.App
-	dir      string
+	t         *testing.T
+	db        *store.DB
+	runtime   *local.Runtime
+	cfg       execution.WorkerConfig
+	enqueuer  *execution.Enqueuer
+	worker    *execution.Worker
+	callbacks *execution.Callbacks
+	app       *picasso.App
+	dir       string
 }
 
 func newFixture(t *testing.T, uri string, scripts map[string]string, cfg execution.WorkerConfig, finisher execution.Finisher) *fixture {
@@ -56,13 +59,41 @@ func newFixture(t *testing.T, uri string, scripts map[string]string, cfg executi
 	if cfg.LeaseMargin == 0 {
 		cfg.LeaseMargin = 2 * time.Second
 	}
-	w := execution.NewWorker(cfg, db, db, rt, finisher)
 	app := &picasso.App{ProjectID: project, Name: "jobs", BackendName: picasso.BackendName(project, "jobs")}
 	if err := db.CreateApp(context.Background(), app); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, db: db, runtime: rt, worker: w, app: app, dir: dir,
-		enqueuer: execution.NewEnqueuer(execution.EnqueuerConfig{}, db, db, w.Wake)}
+	f := &fixture{t: t, db: db, runtime: rt, cfg: cfg, app: app, dir: dir}
+	f.newWorker(finisher)
+	return f
+}
+
+// newWorker replaces the worker and the enqueuer that wakes it.
+func (f *fixture) newWorker(finisher execution.Finisher) {
+	f.worker = execution.NewWorker(f.cfg, f.db, f.db, f.runtime, finisher)
+	f.enqueuer = execution.NewEnqueuer(execution.EnqueuerConfig{}, f.db, f.db, f.worker.Wake)
+}
+
+// sendCallbacks gives the fixture a callback sender on its store, which
+// the worker tells of finished calls; startWorker starts it.
+func (f *fixture) sendCallbacks(cfg execution.CallbackConfig, keys *execution.CallbackKeys) *execution.Callbacks {
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 20 * time.Millisecond
+	}
+	f.callbacks = execution.NewCallbacks(cfg, keys, f.db)
+	f.newWorker(f.callbacks)
+	return f.callbacks
+}
+
+// run runs fn until the test ends.
+func (f *fixture) run(fn func(context.Context)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(ctx)
+	}()
+	f.t.Cleanup(func() { cancel(); <-done })
 }
 
 // route creates an async route running image with config.
@@ -89,15 +120,13 @@ func (f *fixture) enqueue(r *picasso.Route, body string) *picasso.CallRecord {
 	return call
 }
 
-// startWorker runs the worker until the test ends.
+// startWorker runs the worker, and the callback sender if there is one,
+// until the test ends.
 func (f *fixture) startWorker() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f.worker.Run(ctx)
-	}()
-	f.t.Cleanup(func() { cancel(); <-done })
+	f.run(f.worker.Run)
+	if f.callbacks != nil {
+		f.run(f.callbacks.Run)
+	}
 }
 
 func (f *fixture) get(id string) *picasso.CallRecord {

@@ -36,6 +36,10 @@ type callView struct {
 	ResultEncoding  string `json:"result_encoding,omitempty"`
 	ResultTruncated bool   `json:"result_truncated"`
 	Log             string `json:"log,omitempty"`
+
+	CallbackStatus   string `json:"callback_status,omitempty"`
+	CallbackAttempts int    `json:"callback_attempts,omitempty"`
+	CallbackError    string `json:"callback_error,omitempty"`
 }
 
 // newCallView shows a call; bytes that are not UTF-8 (a binary result)
@@ -60,6 +64,10 @@ func newCallView(c *picasso.CallRecord) callView {
 		Error:           c.Error,
 		ResultTruncated: c.ResultTruncated,
 		Log:             strings.ToValidUTF8(string(c.Log), "\uFFFD"),
+
+		CallbackStatus:   string(c.CallbackStatus),
+		CallbackAttempts: c.CallbackAttempts,
+		CallbackError:    c.CallbackError,
 	}
 	if !c.StartedAt.IsZero() {
 		v.StartedAt = formatTime(c.StartedAt)

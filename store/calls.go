@@ -22,7 +22,8 @@ var _ picasso.CallStore = (*DB)(nil)
 
 const callSummaryColumns = `id, project_id, app_id, app_name, route_path, status, trigger_kind, attempt, max_attempts, ` +
 	`timeout_us, idempotency_key, callback_url, request_id, request_method, request_query, created_at, not_before, ` +
-	`started_at, finished_at, due_at, lease_owner, http_status, result_truncated, error`
+	`started_at, finished_at, due_at, lease_owner, http_status, result_truncated, error, callback_status, ` +
+	`callback_attempts, callback_error`
 
 // callColumns adds the bulky columns a list leaves out.
 const callColumns = callSummaryColumns + `, request_headers, request_body, result, log`
@@ -57,6 +58,10 @@ type callRow struct {
 	ResultTruncated bool           `db:"result_truncated"`
 	Log             []byte         `db:"log"`
 	Error           string         `db:"error"`
+
+	CallbackStatus   string `db:"callback_status"`
+	CallbackAttempts int    `db:"callback_attempts"`
+	CallbackError    string `db:"callback_error"`
 }
 
 func (r *callRow) toCall() (*picasso.CallRecord, error) {
@@ -85,6 +90,10 @@ func (r *callRow) toCall() (*picasso.CallRecord, error) {
 		Log:             r.Log,
 		Error:           r.Error,
 		LeaseOwner:      r.LeaseOwner,
+
+		CallbackStatus:   picasso.CallbackStatus(r.CallbackStatus),
+		CallbackAttempts: r.CallbackAttempts,
+		CallbackError:    r.CallbackError,
 	}
 	if r.RequestHeaders != "" {
 		var h map[string][]string
@@ -271,7 +280,8 @@ func (d *DB) RequeueCall(ctx context.Context, projectID, id string) (*picasso.Ca
 	stamp := micros(d.now())
 	res, err := d.exec(ctx, `UPDATE calls SET status = 'queued', trigger_kind = 'retry', attempt = 0, `+
 		`not_before = ?, due_at = ?, started_at = 0, finished_at = 0, lease_owner = '', http_status = 0, `+
-		`result_truncated = FALSE, error = '' WHERE project_id = ? AND id = ? AND status IN ('dead', 'failed')`,
+		`result_truncated = FALSE, error = '', `+clearCallback+
+		` WHERE project_id = ? AND id = ? AND status IN ('dead', 'failed')`,
 		stamp, stamp, projectID, id)
 	return d.afterTransition(ctx, projectID, id, res, err, "Only a dead or failed call can be retried")
 }
@@ -296,7 +306,8 @@ func (d *DB) afterTransition(ctx context.Context, projectID, id string, res sql.
 	return call, nil
 }
 
-// PurgeCalls deletes up to limit final calls created before cutoff.
+// PurgeCalls deletes up to limit final calls created before cutoff, but
+// none whose callback is still pending.
 func (d *DB) PurgeCalls(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	var ids []string
 	err := d.db.SelectContext(ctx, &ids, `SELECT id FROM calls WHERE status IN ('succeeded', 'dead', 'cancelled') `+
@@ -304,7 +315,7 @@ func (d *DB) PurgeCalls(ctx context.Context, cutoff time.Time, limit int) (int, 
 	if err != nil || len(ids) == 0 {
 		return 0, dbError(err)
 	}
-	query, args, err := sqlx.In(`DELETE FROM calls WHERE due_at IS NULL AND id IN (?)`, ids)
+	query, args, err := sqlx.In(`DELETE FROM calls WHERE due_at IS NULL AND callback_due_at IS NULL AND id IN (?)`, ids)
 	if err != nil {
 		return 0, dbError(err)
 	}

@@ -12,8 +12,8 @@ import (
 
 func TestSchemaVersion(t *testing.T) {
 	for _, driverName := range []string{DriverMySQL, DriverSQLite} {
-		if v, err := SchemaVersion(driverName); err != nil || v != 10 {
-			t.Errorf("SchemaVersion(%s) = %d, %v; want 10", driverName, v, err)
+		if v, err := SchemaVersion(driverName); err != nil || v != 11 {
+			t.Errorf("SchemaVersion(%s) = %d, %v; want 11", driverName, v, err)
 		}
 	}
 }

@@ -69,7 +69,7 @@ func (d *DB) claimOnce(ctx context.Context, opts *sql.TxOptions, owner string, l
 		}
 	}
 	if err := execIn(ctx, tx, `UPDATE calls SET status = 'dead', due_at = NULL, finished_at = ?, lease_owner = '', `+
-		`error = ? WHERE id IN (?)`, expired, stamp, errLeaseExpired); err != nil {
+		`error = ?, `+callbackOnFinal+` WHERE id IN (?)`, expired, stamp, errLeaseExpired, stamp); err != nil {
 		return nil, err
 	}
 	if err := execIn(ctx, tx, `UPDATE calls SET status = 'running', attempt = attempt + 1, lease_owner = ?, `+
@@ -87,6 +87,7 @@ func (d *DB) claimOnce(ctx context.Context, opts *sql.TxOptions, owner string, l
 		c.FinishedAt = at
 		if c.Status == picasso.CallRunning && c.Attempt >= c.MaxAttempts {
 			c.Status, c.LeaseOwner, c.Error = picasso.CallDead, "", errLeaseExpired
+			pendCallback(c)
 			continue
 		}
 		c.Status, c.Attempt, c.LeaseOwner, c.StartedAt, c.FinishedAt = picasso.CallRunning, c.Attempt+1, owner, at, time.Time{}
@@ -144,13 +145,22 @@ func (d *DB) FinishCall(ctx context.Context, call *picasso.CallRecord, o picasso
 	}
 	// A finish can deadlock with a claim that changes the same secondary
 	// indexes; exec runs the guarded update again.
-	res, err := d.exec(ctx, `UPDATE calls SET status = ?, due_at = ?, not_before = ?, finished_at = ?, `+
-		`lease_owner = '', http_status = ?, result = ?, result_truncated = ?, log = ?, error = ? `+
-		`WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
-		string(o.Status), dueAt, micros(o.NotBefore), micros(stamp), o.HTTPStatus, result, o.ResultTruncated, log,
-		truncate(o.Error, 1024), call.ID, call.LeaseOwner, call.Attempt)
+	set := `status = ?, due_at = ?, not_before = ?, finished_at = ?, lease_owner = '', http_status = ?, ` +
+		`result = ?, result_truncated = ?, log = ?, error = ?`
+	args := []any{string(o.Status), dueAt, micros(o.NotBefore), micros(stamp), o.HTTPStatus, result, o.ResultTruncated,
+		log, truncate(o.Error, 1024)}
+	final := o.Status == picasso.CallSucceeded || o.Status == picasso.CallDead
+	if final {
+		set += `, ` + callbackOnFinal
+		args = append(args, micros(stamp))
+	}
+	res, err := d.exec(ctx, `UPDATE calls SET `+set+` WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempt = ?`,
+		append(args, call.ID, call.LeaseOwner, call.Attempt)...)
 	if err := leaseHeld(res, err, call); err != nil {
 		return err
+	}
+	if final {
+		pendCallback(call)
 	}
 	call.Status, call.FinishedAt, call.LeaseOwner = o.Status, stamp, ""
 	if o.Status == picasso.CallFailed {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,7 @@ type executionConfig struct {
 	CallRetention            time.Duration
 	CallbackAllowPrivate     bool
 	CallbackSecret           string
+	CallbackTimeout          time.Duration
 }
 
 func (c *executionConfig) register(e *envFlags) {
@@ -39,6 +41,7 @@ func (c *executionConfig) register(e *envFlags) {
 	e.Int64(&c.AsyncMaxBodyBytes, "async-max-body-size", "PICASSO_ASYNC_MAX_BODY_SIZE", execution.DefaultMaxPayloadBytes, "largest async call body in bytes, stored with the call (413 beyond)")
 	e.Duration(&c.CallRetention, "call-retention", "PICASSO_CALL_RETENTION", execution.DefaultRetention, "how long finished call records are kept")
 	e.Bool(&c.CallbackAllowPrivate, "callback-allow-private", "PICASSO_CALLBACK_ALLOW_PRIVATE", false, "let callbacks reach loopback, link-local and private addresses (refused by default: SSRF)")
+	e.Duration(&c.CallbackTimeout, "callback-timeout", "PICASSO_CALLBACK_TIMEOUT", execution.DefaultCallbackTimeout, "how long one callback delivery may take; a replica that dies sending one leaves it to another after 1.5 times this")
 	e.Secret(&c.CallbackSecret, "callback-secret", "PICASSO_CALLBACK_SECRET", "secret each project's callback signing key is derived from; the same on every replica (unset: callbacks are not signed)")
 }
 
@@ -56,6 +59,8 @@ func (c *executionConfig) check() error {
 		return errors.New("invalid --call-max-attempts: must be positive")
 	case c.CallRetention <= 0:
 		return errors.New("invalid --call-retention: must be positive")
+	case c.CallbackTimeout <= 0:
+		return errors.New("invalid --callback-timeout: must be positive")
 	case c.AsyncMaxBodyBytes <= 0 || c.AsyncMaxBodyBytes > 16<<20:
 		return errors.New("invalid --async-max-body-size: must be from 1 byte to 16 MiB")
 	}
@@ -64,11 +69,13 @@ func (c *executionConfig) check() error {
 
 // executions is the execution core of one replica.
 type executions struct {
-	worker   *execution.Worker
-	enqueuer *execution.Enqueuer
-	purger   *execution.Purger
-	keys     *execution.CallbackKeys
-	// runWorker is false on API-only replicas (--worker-concurrency 0).
+	worker    *execution.Worker
+	enqueuer  *execution.Enqueuer
+	purger    *execution.Purger
+	callbacks *execution.Callbacks
+	keys      *execution.CallbackKeys
+	// runWorker is false on API-only replicas (--worker-concurrency 0),
+	// which send no callbacks either.
 	runWorker bool
 }
 
@@ -79,7 +86,8 @@ func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, limits pi
 	c := cfg.Executions
 	metrics := execution.NewMetrics(registry, db)
 	keys := execution.NewCallbackKeys(c.CallbackSecret)
-	callbacks := execution.NewCallbacks(execution.CallbackConfig{AllowPrivate: c.CallbackAllowPrivate, Logger: logger}, keys)
+	callbacks := execution.NewCallbacks(execution.CallbackConfig{AllowPrivate: c.CallbackAllowPrivate,
+		Timeout: c.CallbackTimeout, Logger: logger}, keys, db)
 	callbacks.Observe(metrics.CallbackSent)
 	worker := execution.NewWorker(execution.WorkerConfig{
 		Owner:              owner,
@@ -98,21 +106,25 @@ func newExecutions(cfg *config, db *store.DB, backend picasso.Backend, limits pi
 		Limits:          limits,
 	}, db, db, worker.Wake)
 	purger := execution.NewPurger(execution.PurgerConfig{Owner: worker.Owner(), Retention: c.CallRetention, Logger: logger}, db, db)
-	return &executions{worker: worker, enqueuer: enqueuer, purger: purger, keys: keys, runWorker: c.WorkerConcurrency > 0}
+	return &executions{worker: worker, enqueuer: enqueuer, purger: purger, callbacks: callbacks, keys: keys,
+		runWorker: c.WorkerConcurrency > 0}
 }
 
-// start runs the worker and the purger until the returned stop is
-// called; stop waits for the calls the worker runs until wait ends (their
-// leases cover the rest).
+// start runs the worker, the callback sender and the purger until the
+// returned stop is called; stop waits for the calls the worker runs and
+// the callbacks being sent until wait ends (their leases cover the rest).
 func (x *executions) start() (stop func(wait context.Context)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go x.purger.Run(ctx)
+	var running sync.WaitGroup
+	if x.runWorker {
+		running.Go(func() { x.worker.Run(ctx) })
+		running.Go(func() { x.callbacks.Run(ctx) })
+	}
 	done := make(chan struct{})
 	go func() {
-		defer close(done)
-		if x.runWorker {
-			x.worker.Run(ctx)
-		}
+		running.Wait()
+		close(done)
 	}()
 	return func(wait context.Context) {
 		cancel()
