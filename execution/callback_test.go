@@ -1,7 +1,6 @@
 package execution_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -20,6 +19,7 @@ import (
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/execution"
 	"github.com/picasso-faas/picasso/internal/testdb"
+	"github.com/picasso-faas/picasso/internal/testlog"
 	"github.com/picasso-faas/picasso/store"
 )
 
@@ -130,7 +130,7 @@ func TestUndeliveredCallbackNamesNoSecret(t *testing.T) {
 	target := closed.URL + "/hook?token=s3cret"
 	closed.Close() // nothing listens there any more
 	f := newFixture(t, testdb.SQLiteURI(t), map[string]string{"echo": "cat"}, execution.WorkerConfig{}, nil)
-	var logs syncBuffer
+	var logs testlog.Buffer
 	f.sendCallbacks(execution.CallbackConfig{AllowPrivate: true, Attempts: 2, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 		Backoff: execution.Backoff{Base: time.Millisecond, Cap: time.Millisecond}}, nil)
 	r := f.route("/echo", "echo", nil)
@@ -150,24 +150,6 @@ func TestUndeliveredCallbackNamesNoSecret(t *testing.T) {
 	if !strings.Contains(logs.String(), "callback not delivered") {
 		t.Errorf("the failed callback was not logged:\n%s", logs.String())
 	}
-}
-
-// syncBuffer is a log destination the senders' goroutines may share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestCallbackToPrivateAddressIsRefused(t *testing.T) {

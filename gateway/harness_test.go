@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/picasso-faas/picasso/execution"
 	"github.com/picasso-faas/picasso/gateway"
 	"github.com/picasso-faas/picasso/internal/testdb"
+	"github.com/picasso-faas/picasso/internal/testlog"
 	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/store"
 )
@@ -62,7 +62,7 @@ type harness struct {
 	db      *store.DB
 	fake    *ironfunctionstest.Server
 	gateway *gateway.Server
-	logs    *syncBuffer
+	logs    *testlog.Buffer
 }
 
 type harnessOption func(*gateway.Config, *gateway.Deps)
@@ -81,7 +81,7 @@ func newHarness(t *testing.T, dbURI string, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	registry := prometheus.NewRegistry()
 	cfg := gateway.Config{InvokeTimeoutMargin: 300 * time.Millisecond, RouteCacheRefresh: 50 * time.Millisecond}
 	deps := gateway.Deps{
@@ -253,24 +253,6 @@ func (h *harness) createRoute(project, token, app string, route map[string]any) 
 	h.t.Helper()
 	body := map[string]any{"route": route}
 	return h.do(h.t, "POST", "/v1/"+project+"/apps/"+app+"/routes", token, body).expect(h.t, 200).decode(h.t).route(h.t)
-}
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func sqliteURI(t *testing.T) string { return testdb.SQLiteURI(t) }

@@ -1,7 +1,6 @@
 package local
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/internal/testenv"
+	"github.com/picasso-faas/picasso/internal/testlog"
 )
 
 func TestMain(m *testing.M) {
@@ -26,33 +25,14 @@ func TestMain(m *testing.M) {
 // examplesDir holds the example functions the tests run.
 var examplesDir = filepath.Join("..", "..", "examples", "functions")
 
-// logBuffer collects what the runtime logs, for tests that check where
-// function stderr goes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // newRuntime returns a runtime over dir (the examples when empty) whose
 // log goes to the returned buffer; it is closed when the test ends.
-func newRuntime(t *testing.T, opts Options) (*Runtime, *logBuffer) {
+func newRuntime(t *testing.T, opts Options) (*Runtime, *testlog.Buffer) {
 	t.Helper()
 	if opts.FunctionsDir == "" {
 		opts.FunctionsDir = examplesDir
 	}
-	logs := &logBuffer{}
+	logs := &testlog.Buffer{}
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	rt, err := New(opts)
 	if errors.Is(err, ErrSandboxUnavailable) {

@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/picasso-faas/picasso/internal/testlog"
 )
 
 // server is picasso-api started through run, as a user would start it.
@@ -261,22 +262,8 @@ func TestHelpDocumentsEveryOption(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// lockedBuffer is a process's output, which the tests wait on.
+type lockedBuffer struct{ testlog.Buffer }
 
 // await returns the log once it holds every one of wants, or as it is
 // after a while: lines reach the output in batches (logwriter.Async).
