@@ -178,23 +178,6 @@ func TestCallbackToPrivateAddressIsRefused(t *testing.T) {
 	}
 }
 
-// waitCallback polls the call until its callback has status.
-func (f *fixture) waitCallback(id string, status picasso.CallbackStatus) *picasso.CallRecord {
-	f.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		call := f.get(id)
-		if call.CallbackStatus == status {
-			return call
-		}
-		if time.Now().After(deadline) {
-			f.t.Fatalf("call %s's callback is %q after %d attempts (error %q), want %q", id, call.CallbackStatus,
-				call.CallbackAttempts, call.CallbackError, status)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // finishedWithoutSender runs n calls of a route with a callback URL to
 // srv on a replica that sends no callbacks, as one that dies once its
 // calls are recorded.

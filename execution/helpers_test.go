@@ -141,14 +141,27 @@ func (f *fixture) get(id string) *picasso.CallRecord {
 // waitFor polls the call until it has status.
 func (f *fixture) waitFor(id string, status picasso.CallStatus) *picasso.CallRecord {
 	f.t.Helper()
+	return f.waitUntil(id, "status "+string(status), func(c *picasso.CallRecord) bool { return c.Status == status })
+}
+
+// waitCallback polls the call until its callback has status.
+func (f *fixture) waitCallback(id string, status picasso.CallbackStatus) *picasso.CallRecord {
+	f.t.Helper()
+	return f.waitUntil(id, "callback "+string(status), func(c *picasso.CallRecord) bool { return c.CallbackStatus == status })
+}
+
+// waitUntil polls the call until done says it is as wanted.
+func (f *fixture) waitUntil(id, want string, done func(*picasso.CallRecord) bool) *picasso.CallRecord {
+	f.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		call := f.get(id)
-		if call.Status == status {
+		if done(call) {
 			return call
 		}
 		if time.Now().After(deadline) {
-			f.t.Fatalf("call %s is %s (attempt %d, error %q), want %s", id, call.Status, call.Attempt, call.Error, status)
+			f.t.Fatalf("call %s is %s (attempt %d, error %q; callback %q after %d attempts, error %q), want %s", id,
+				call.Status, call.Attempt, call.Error, call.CallbackStatus, call.CallbackAttempts, call.CallbackError, want)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
