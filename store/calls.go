@@ -327,6 +327,16 @@ func (d *DB) PurgeCalls(ctx context.Context, cutoff time.Time, limit int) (int, 
 	return int(n), dbError(err)
 }
 
+// QueueIdle reports whether no call waits or runs. Those are exactly the
+// calls with a due_at, so this is one probe of the calls_due index however
+// long the queue is, where CallStats counts every waiting call: a drain can
+// be watched closely without loading the database it measures.
+func (d *DB) QueueIdle(ctx context.Context) (bool, error) {
+	var busy int
+	err := d.db.GetContext(ctx, &busy, `SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE due_at IS NOT NULL LIMIT 1) AS busy`)
+	return busy == 0, dbError(err)
+}
+
 // CallStats counts the queue for metrics.
 func (d *DB) CallStats(ctx context.Context) (picasso.CallStats, error) {
 	var stats picasso.CallStats

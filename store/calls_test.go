@@ -333,3 +333,26 @@ func TestDeferCall(t *testing.T) {
 		}
 	})
 }
+
+func TestQueueIdle(t *testing.T) {
+	ctx := context.Background()
+	forEachDatabase(t, func(t *testing.T, uri string) {
+		s := openStore(t, uri)
+		idle := func(want bool, when string) {
+			t.Helper()
+			if got, err := s.QueueIdle(ctx); err != nil || got != want {
+				t.Errorf("%s: QueueIdle = %v, %v; want %v", when, got, err, want)
+			}
+		}
+		idle(true, "empty")
+		mustInsertCall(t, s, testCall(projectA, "app1"))
+		idle(false, "a call queued")
+		call := claimOne(t, s, "w1")
+		idle(false, "a call running")
+		mustDo(t, s.FinishCall(ctx, call, picasso.CallOutcome{Status: picasso.CallFailed, NotBefore: time.Now().Add(time.Hour)}))
+		idle(false, "a call waiting for its retry")
+		_, err := s.CancelCall(ctx, projectA, call.ID)
+		mustDo(t, err)
+		idle(true, "only a cancelled call")
+	})
+}
