@@ -229,6 +229,8 @@ type CallStats struct {
 	// OldestQueued is the creation time of the oldest waiting call, zero
 	// when none waits.
 	OldestQueued time.Time
+	// CallbacksPending counts the callbacks not delivered yet, nor failed.
+	CallbacksPending int
 }
 
 // Leases hands singleton work (the retention purge) to one replica at a

@@ -21,6 +21,7 @@ type Metrics struct {
 	running   *prometheus.Desc
 	dead      *prometheus.Desc
 	oldest    *prometheus.Desc
+	pending   *prometheus.Desc
 }
 
 // NewMetrics registers the execution metrics with reg.
@@ -48,6 +49,7 @@ func NewMetrics(reg prometheus.Registerer, calls picasso.CallStore) *Metrics {
 		running: prometheus.NewDesc("picasso_calls_running", "Calls a worker holds.", nil, nil),
 		dead:    prometheus.NewDesc("picasso_calls_dead", "Calls in the dead-letter list.", nil, nil),
 		oldest:  prometheus.NewDesc("picasso_calls_oldest_queued_age_seconds", "Age of the oldest waiting call; 0 when none waits.", nil, nil),
+		pending: prometheus.NewDesc("picasso_callbacks_pending", "Callbacks of final calls not delivered yet (waiting, being sent, or waiting for a retry).", nil, nil),
 	}
 	reg.MustRegister(m.attempts, m.duration, m.callbacks, m.deferrals, m)
 	return m
@@ -76,6 +78,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.running
 	ch <- m.dead
 	ch <- m.oldest
+	ch <- m.pending
 }
 
 // Collect reads the queue's state; when the database does not answer in
@@ -95,6 +98,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.running, prometheus.GaugeValue, float64(stats.Running))
 	ch <- prometheus.MustNewConstMetric(m.dead, prometheus.GaugeValue, float64(stats.Dead))
 	ch <- prometheus.MustNewConstMetric(m.oldest, prometheus.GaugeValue, age)
+	ch <- prometheus.MustNewConstMetric(m.pending, prometheus.GaugeValue, float64(stats.CallbacksPending))
 }
 
 // Finishers tells each of its finishers in turn.

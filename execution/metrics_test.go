@@ -44,13 +44,16 @@ picasso_call_attempts_total{outcome="succeeded"} 1
 `), "picasso_call_attempts_total")
 	})
 	if err := testutil.GatherAndCompare(registry, strings.NewReader(`
+# HELP picasso_callbacks_pending Callbacks of final calls not delivered yet (waiting, being sent, or waiting for a retry).
+# TYPE picasso_callbacks_pending gauge
+picasso_callbacks_pending 0
 # HELP picasso_calls_dead Calls in the dead-letter list.
 # TYPE picasso_calls_dead gauge
 picasso_calls_dead 1
 # HELP picasso_calls_queued Calls waiting for a worker (queued, or failed with another attempt to come).
 # TYPE picasso_calls_queued gauge
 picasso_calls_queued 0
-`), "picasso_calls_dead", "picasso_calls_queued"); err != nil {
+`), "picasso_callbacks_pending", "picasso_calls_dead", "picasso_calls_queued"); err != nil {
 		t.Error(err)
 	}
 	if n, err := testutil.GatherAndCount(registry, "picasso_call_execution_seconds"); err != nil || n != 1 {

@@ -27,6 +27,15 @@ func claimCallbacks(t *testing.T, s *DB, lease time.Duration) []*picasso.CallRec
 	return calls
 }
 
+func wantPending(t *testing.T, s *DB, want int) {
+	t.Helper()
+	stats, err := s.CallStats(context.Background())
+	mustDo(t, err)
+	if stats.CallbacksPending != want {
+		t.Errorf("CallStats counts %d pending callbacks, want %d", stats.CallbacksPending, want)
+	}
+}
+
 func TestFinalCallsQueueTheirCallbacks(t *testing.T) {
 	ctx := context.Background()
 	forEachDatabase(t, func(t *testing.T, uri string) {
@@ -52,6 +61,7 @@ func TestFinalCallsQueueTheirCallbacks(t *testing.T) {
 		if got.CallbackStatus != picasso.CallbackPending || got.CallbackAttempts != 0 {
 			t.Errorf("stored callback %q after %d attempts, want pending after 0", got.CallbackStatus, got.CallbackAttempts)
 		}
+		wantPending(t, s, 1)
 		due := claimCallbacks(t, s, time.Minute)
 		if len(due) != 1 || due[0].ID != done.ID || due[0].CallbackAttempts != 1 || string(due[0].Result) != "out" ||
 			due[0].Status != picasso.CallSucceeded || due[0].CallbackURL == "" {
@@ -70,6 +80,7 @@ func TestFinalCallsQueueTheirCallbacks(t *testing.T) {
 		if got.CallbackStatus != picasso.CallbackDelivered || got.CallbackAttempts != 1 {
 			t.Errorf("after delivery: %q after %d attempts", got.CallbackStatus, got.CallbackAttempts)
 		}
+		wantPending(t, s, 0)
 		if again := claimCallbacks(t, s, 0); len(again) != 0 {
 			t.Errorf("a delivered callback is due again")
 		}

@@ -365,5 +365,6 @@ func (d *DB) CallStats(ctx context.Context) (picasso.CallStats, error) {
 		return stats, dbError(err)
 	}
 	stats.OldestQueued = fromMicros(oldest.Int64)
-	return stats, nil
+	err = d.db.GetContext(ctx, &stats.CallbacksPending, `SELECT COUNT(*) FROM calls WHERE callback_due_at IS NOT NULL`)
+	return stats, dbError(err)
 }

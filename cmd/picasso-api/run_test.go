@@ -222,6 +222,7 @@ func TestInvalidConfigurationFailsWithOneLine(t *testing.T) {
 		{[]string{"--local-sandbox", "docker"}, nil, "--local-sandbox"},
 		{[]string{"--local-max-processes", "0"}, nil, "--local-max-processes"},
 		{[]string{"--local-max-idle-workers", "0"}, nil, "--local-max-idle-workers"},
+		{[]string{"--callback-timeout", "0s"}, nil, "--callback-timeout"},
 		{[]string{"--schedule-min-interval", "500ms"}, nil, "--schedule-min-interval"},
 		{[]string{"--schedule-scan-period", "0s"}, nil, "--schedule-scan-period"},
 		{[]string{"--db-uri", "mysql://root:pw-secret@127.0.0.1:1/db"}, nil, "Database unavailable"},
