@@ -85,10 +85,14 @@ func moduleRoot(ctx context.Context) (string, error) {
 	return filepath.Dir(strings.TrimSpace(string(gomod))), nil
 }
 
+// goBuild builds picasso-api as the Dockerfile does, so that the figures
+// (its memory above all: a binary linked to libc maps it too) are those of
+// the binary that ships. -buildvcs=false: an exported tree has no
+// repository to stamp.
 func goBuild(ctx context.Context, moduleDir, bin string) error {
-	// -buildvcs=false: an exported tree has no repository to stamp.
-	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-o", bin, "./cmd/picasso-api")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-buildvcs=false", "-o", bin, "./cmd/picasso-api")
 	cmd.Dir = moduleDir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build ./cmd/picasso-api: %v\n%s", err, out)
 	}
