@@ -19,6 +19,7 @@ import (
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/execution"
 	"github.com/picasso-faas/picasso/internal/testdb"
+	"github.com/picasso-faas/picasso/internal/testenv"
 	"github.com/picasso-faas/picasso/internal/testlog"
 	"github.com/picasso-faas/picasso/store"
 )
@@ -126,9 +127,7 @@ func TestCallbackRetriesAndPerCallURL(t *testing.T) {
 }
 
 func TestUndeliveredCallbackNamesNoSecret(t *testing.T) {
-	closed := httptest.NewServer(http.NotFoundHandler())
-	target := closed.URL + "/hook?token=s3cret"
-	closed.Close() // nothing listens there any more
+	target := "http://" + testenv.RefusedAddr(t) + "/hook?token=s3cret"
 	f := newFixture(t, testdb.SQLiteURI(t), map[string]string{"echo": "cat"}, execution.WorkerConfig{}, nil)
 	var logs testlog.Buffer
 	f.sendCallbacks(execution.CallbackConfig{AllowPrivate: true, Attempts: 2, Logger: slog.New(slog.NewTextHandler(&logs, nil)),

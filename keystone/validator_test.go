@@ -15,6 +15,7 @@ import (
 
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/internal/testclock"
+	"github.com/picasso-faas/picasso/internal/testenv"
 	"github.com/picasso-faas/picasso/keystone"
 	"github.com/picasso-faas/picasso/keystone/keystonetest"
 )
@@ -195,19 +196,14 @@ func TestSlowKeystoneTimesOut(t *testing.T) {
 }
 
 func TestKeystoneDownAtStartup(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := testenv.RefusedAddr(t)
 	clock := testclock.New()
 	v := newValidator(t, fakeOptions("http://"+addr+"/v3", clock))
 
-	_, err = v.Authenticate(t.Context(), "user-token")
+	_, err := v.Authenticate(t.Context(), "user-token")
 	wantCode(t, err, picasso.EUNAVAILABLE, "Identity service unavailable")
 
-	l, err = net.Listen("tcp", addr)
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Skipf("port %s taken meanwhile: %v", addr, err)
 	}

@@ -2,8 +2,9 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/picasso-faas/picasso"
 )
@@ -35,47 +36,25 @@ func pendCallback(c *picasso.CallRecord) {
 const callbackColumns = callSummaryColumns + `, result`
 
 // ClaimCallbacks leases due callbacks in one transaction, as ClaimCalls
-// leases calls: FOR UPDATE SKIP LOCKED on MySQL and MariaDB, the write lock
-// on SQLite.
+// leases calls.
 func (d *DB) ClaimCallbacks(ctx context.Context, limit int, lease time.Duration) ([]*picasso.CallRecord, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	// Polled by every replica: a plain read first spares the database a
-	// transaction when nothing is due.
-	var anyDue int
-	err := d.db.GetContext(ctx, &anyDue, `SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE callback_due_at <= ? LIMIT 1) AS due`,
-		micros(d.now()))
-	if err != nil || anyDue == 0 {
-		return nil, dbError(err)
-	}
-	var opts *sql.TxOptions
-	if d.db.DriverName() == DriverMySQL {
-		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted} // no gap locks, as in ClaimCalls
-	}
-	var calls []*picasso.CallRecord
-	err = d.retry.run(ctx, func() error {
-		var err error
-		calls, err = d.claimCallbacksOnce(ctx, opts, limit, lease)
-		return err
+	return d.claimDue(ctx, "callback_due_at", func(tx *sqlx.Tx) ([]callRow, func(*picasso.CallRecord), error) {
+		return d.claimCallbacks(ctx, tx, limit, lease)
 	})
-	return calls, dbError(err)
 }
 
-func (d *DB) claimCallbacksOnce(ctx context.Context, opts *sql.TxOptions, limit int, lease time.Duration) ([]*picasso.CallRecord, error) {
-	tx, err := d.db.BeginTxx(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
+// claimCallbacks claims due callbacks in tx (a claimFunc); nothing when
+// none is due.
+func (d *DB) claimCallbacks(ctx context.Context, tx *sqlx.Tx, limit int, lease time.Duration) ([]callRow, func(*picasso.CallRecord), error) {
 	stamp := micros(d.now())
-	query := `SELECT ` + callbackColumns + ` FROM calls WHERE callback_due_at <= ? ORDER BY callback_due_at LIMIT ?`
-	if d.db.DriverName() == DriverMySQL {
-		query += ` FOR UPDATE SKIP LOCKED`
-	}
 	var due []callRow
-	if err := tx.SelectContext(ctx, &due, query, stamp, limit); err != nil || len(due) == 0 {
-		return nil, err
+	err := tx.SelectContext(ctx, &due, d.skipLocked(`SELECT `+callbackColumns+` FROM calls WHERE callback_due_at <= ? `+
+		`ORDER BY callback_due_at LIMIT ?`), stamp, limit)
+	if err != nil || len(due) == 0 {
+		return nil, nil, err
 	}
 	ids := make([]string, len(due))
 	for i := range due {
@@ -83,16 +62,9 @@ func (d *DB) claimCallbacksOnce(ctx context.Context, opts *sql.TxOptions, limit 
 	}
 	if err := execIn(ctx, tx, `UPDATE calls SET callback_attempts = callback_attempts + 1, callback_due_at = ? `+
 		`WHERE id IN (?)`, ids, stamp+lease.Microseconds()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
-	calls, err := toCalls(due)
-	for _, c := range calls {
-		c.CallbackAttempts++
-	}
-	return calls, err
+	return due, func(c *picasso.CallRecord) { c.CallbackAttempts++ }, nil
 }
 
 // FinishCallback records the outcome of the claimed attempt of call's

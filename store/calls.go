@@ -332,9 +332,8 @@ func (d *DB) PurgeCalls(ctx context.Context, cutoff time.Time, limit int) (int, 
 // long the queue is, where CallStats counts every waiting call: a drain can
 // be watched closely without loading the database it measures.
 func (d *DB) QueueIdle(ctx context.Context) (bool, error) {
-	var busy int
-	err := d.db.GetContext(ctx, &busy, `SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE due_at IS NOT NULL LIMIT 1) AS busy`)
-	return busy == 0, dbError(err)
+	busy, err := d.anyCall(ctx, `due_at IS NOT NULL`)
+	return !busy, err
 }
 
 // CallStats counts the queue for metrics.

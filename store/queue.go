@@ -22,43 +22,89 @@ func (d *DB) ClaimCalls(ctx context.Context, owner string, limit int, margin tim
 	if limit <= 0 {
 		return nil, nil
 	}
-	// An idle worker polls: a plain read first spares the database a
-	// transaction (and SQLite its write lock) when nothing is due.
-	var anyDue int
-	err := d.db.GetContext(ctx, &anyDue, `SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE due_at <= ? LIMIT 1) AS due`, micros(d.now()))
-	if err != nil || anyDue == 0 {
-		return nil, dbError(err)
+	return d.claimDue(ctx, "due_at", func(tx *sqlx.Tx) ([]callRow, func(*picasso.CallRecord), error) {
+		return d.claimCalls(ctx, tx, owner, limit, margin, skipProjects)
+	})
+}
+
+// claimFunc claims due rows in tx: it returns the rows as read, and what
+// its updates changed, to apply to each of them once committed.
+type claimFunc func(tx *sqlx.Tx) (rows []callRow, claimed func(*picasso.CallRecord), err error)
+
+// claimDue runs claim in a transaction of its own, again after a deadlock,
+// and returns what it claimed once that is committed. The rows were read
+// locked, so claim's updates are all that changed them: they are applied
+// to what was read rather than read again. Every replica polls: a plain
+// read first spares the database the transaction (and SQLite its write
+// lock) when no row is due by dueColumn, a column of calls.
+func (d *DB) claimDue(ctx context.Context, dueColumn string, claim claimFunc) ([]*picasso.CallRecord, error) {
+	if due, err := d.anyCall(ctx, dueColumn+` <= ?`, micros(d.now())); err != nil || !due {
+		return nil, err
 	}
 	var opts *sql.TxOptions
 	if d.db.DriverName() == DriverMySQL {
 		// READ COMMITTED takes no gap locks: under REPEATABLE READ the
-		// locking read would lock the range of due_at it scanned, and
-		// enqueues (which insert into that range) would wait for every
-		// claim, or deadlock with it.
+		// locking read would lock the range of the due column it scanned,
+		// and inserts into that range would wait for every claim, or
+		// deadlock with it.
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
-	var calls []*picasso.CallRecord
-	err = d.retry.run(ctx, func() error {
-		var err error
-		calls, err = d.claimOnce(ctx, opts, owner, limit, margin, skipProjects)
-		return err
+	var rows []callRow
+	var claimed func(*picasso.CallRecord)
+	err := d.retry.run(ctx, func() error {
+		rows = nil
+		tx, err := d.db.BeginTxx(ctx, opts)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		read, applied, err := claim(tx)
+		if err != nil || len(read) == 0 {
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		rows, claimed = read, applied
+		return nil
 	})
-	return calls, dbError(err)
+	if err != nil || len(rows) == 0 {
+		return nil, dbError(err)
+	}
+	calls, err := toCalls(rows)
+	for _, c := range calls {
+		claimed(c)
+	}
+	return calls, err
 }
 
-// claimOnce is one claim transaction; it returns nothing when nothing is due.
-func (d *DB) claimOnce(ctx context.Context, opts *sql.TxOptions, owner string, limit int, margin time.Duration,
-	skipProjects []string) ([]*picasso.CallRecord, error) {
-	tx, err := d.db.BeginTxx(ctx, opts)
-	if err != nil {
-		return nil, err
+// anyCall reports whether a row of calls matches where, reading at most one.
+func (d *DB) anyCall(ctx context.Context, where string, args ...any) (bool, error) {
+	var n int
+	err := d.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM calls WHERE `+where+` LIMIT 1) AS hit`, args...)
+	return n > 0, dbError(err)
+}
+
+// skipLocked ends a locking read: on MySQL and MariaDB (10.6 or later)
+// replicas claiming at once take different rows without waiting for each
+// other; SQLite has no row locks, and its claims are serialised by the
+// write lock.
+func (d *DB) skipLocked(query string) string {
+	if d.db.DriverName() == DriverMySQL {
+		return query + ` FOR UPDATE SKIP LOCKED`
 	}
-	defer tx.Rollback()
+	return query
+}
+
+// claimCalls claims due calls in tx (a claimFunc); nothing when nothing is
+// due.
+func (d *DB) claimCalls(ctx context.Context, tx *sqlx.Tx, owner string, limit int, margin time.Duration,
+	skipProjects []string) ([]callRow, func(*picasso.CallRecord), error) {
 	at := d.now()
 	stamp := micros(at)
 	due, err := d.selectDue(ctx, tx, stamp, limit, skipProjects)
 	if err != nil || len(due) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	var expired, claimed []string
 	for _, c := range due {
@@ -70,29 +116,22 @@ func (d *DB) claimOnce(ctx context.Context, opts *sql.TxOptions, owner string, l
 	}
 	if err := execIn(ctx, tx, `UPDATE calls SET status = 'dead', due_at = NULL, finished_at = ?, lease_owner = '', `+
 		`error = ?, `+callbackOnFinal+` WHERE id IN (?)`, expired, stamp, errLeaseExpired, stamp); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := execIn(ctx, tx, `UPDATE calls SET status = 'running', attempt = attempt + 1, lease_owner = ?, `+
 		`started_at = ?, finished_at = 0, due_at = ? + timeout_us WHERE id IN (?)`,
 		claimed, owner, stamp, stamp+margin.Microseconds()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
-	// The rows were read locked, so the updates above are all that
-	// changed them: apply those to what was read rather than read again.
-	calls, err := toCalls(due)
-	for _, c := range calls {
+	return due, func(c *picasso.CallRecord) {
 		c.FinishedAt = at
 		if c.Status == picasso.CallRunning && c.Attempt >= c.MaxAttempts {
 			c.Status, c.LeaseOwner, c.Error = picasso.CallDead, "", errLeaseExpired
 			pendCallback(c)
-			continue
+			return
 		}
 		c.Status, c.Attempt, c.LeaseOwner, c.StartedAt, c.FinishedAt = picasso.CallRunning, c.Attempt+1, owner, at, time.Time{}
-	}
-	return calls, err
+	}, nil
 }
 
 func (d *DB) selectDue(ctx context.Context, tx *sqlx.Tx, stamp int64, limit int, skipProjects []string) ([]callRow, error) {
@@ -106,11 +145,8 @@ func (d *DB) selectDue(ctx context.Context, tx *sqlx.Tx, stamp int64, limit int,
 	}
 	query += ` ORDER BY due_at LIMIT ?`
 	args = append(args, limit)
-	if d.db.DriverName() == DriverMySQL {
-		query += ` FOR UPDATE SKIP LOCKED`
-	}
 	var due []callRow
-	err := tx.SelectContext(ctx, &due, query, args...)
+	err := tx.SelectContext(ctx, &due, d.skipLocked(query), args...)
 	return due, err
 }
 

@@ -2,23 +2,19 @@ package driver
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/picasso-faas/picasso/internal/testenv"
 )
 
 // TestSendCallFailsAsClientDoWould: a failed call names the method and
 // the URL, without the URL's password, in the *url.Error Client.Do gives.
 func TestSendCallFailsAsClientDoWould(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there any more
+	addr := testenv.RefusedAddr(t)
 	client := NewHTTPClient(Options{})
 	req, err := http.NewRequest("POST", "http://fn:s3cret@"+addr+"/r/app/hello", strings.NewReader("x"))
 	if err != nil {

@@ -26,7 +26,6 @@ const DefaultMaxIdleWorkers = 32
 type workerPool struct {
 	mu      sync.Mutex
 	idle    map[routeKey][]*worker // most recently used last
-	count   int                    // idle workers in all routes
 	maxIdle int
 	// The reaper starts with the first warm worker, so that a runtime
 	// that never runs code has no goroutine of its own.
@@ -75,11 +74,21 @@ func (p *workerPool) put(route routeKey, w *worker, now time.Time) (evicted *wor
 		return w
 	default:
 	}
-	p.set(route, append(p.idle[route], w))
-	if p.count > p.maxIdle {
+	p.idle[route] = append(p.idle[route], w)
+	if p.idleCount() > p.maxIdle {
 		return p.evictOldest()
 	}
 	return nil
+}
+
+// idleCount is how many workers are idle in all routes: a few dozen
+// slices at most, bounded by maxIdle.
+func (p *workerPool) idleCount() int {
+	n := 0
+	for _, workers := range p.idle {
+		n += len(workers)
+	}
+	return n
 }
 
 // evictOldest removes and returns the idle worker unused the longest.
@@ -97,9 +106,7 @@ func (p *workerPool) evictOldest() *worker {
 	return found
 }
 
-// set replaces a route's idle workers, keeping count.
 func (p *workerPool) set(route routeKey, workers []*worker) {
-	p.count += len(workers) - len(p.idle[route])
 	if len(workers) == 0 {
 		delete(p.idle, route)
 	} else {

@@ -38,8 +38,8 @@ func TestWorkerPoolKeepsAtMostMaxIdleAcrossRoutes(t *testing.T) {
 	if evicted := pool.put(routes[0], &worker{key: "4"}, t0.Add(5*time.Second)); evicted != workers[2] {
 		t.Errorf("the next eviction took %v, want worker 2, now the oldest", evicted)
 	}
-	if pool.count != 3 {
-		t.Errorf("count %d, want 3", pool.count)
+	if n := pool.idleCount(); n != 3 {
+		t.Errorf("%d idle workers, want 3", n)
 	}
 }
 
@@ -51,13 +51,13 @@ func TestWorkerPoolCountFollowsTakesAndExpiry(t *testing.T) {
 		pool.put(route, &worker{key: "old"}, t0.Add(time.Duration(i)*time.Second))
 	}
 	// A newer version takes nothing and returns the older ones as stale.
-	if w, stale := pool.take(route, "new"); w != nil || len(stale) != 4 || pool.count != 0 {
-		t.Fatalf("take of a new version: worker %v, %d stale, count %d; want none, 4, 0", w, len(stale), pool.count)
+	if w, stale := pool.take(route, "new"); w != nil || len(stale) != 4 || pool.idleCount() != 0 {
+		t.Fatalf("take of a new version: worker %v, %d stale, %d idle; want none, 4, 0", w, len(stale), pool.idleCount())
 	}
 	for i := range 4 {
 		pool.put(route, &worker{key: "new"}, t0.Add(time.Duration(i)*time.Second))
 	}
-	if old := pool.expired(t0.Add(2 * time.Second)); len(old) != 2 || pool.count != 2 {
-		t.Errorf("expiry removed %d, count %d; want 2 and 2", len(old), pool.count)
+	if old := pool.expired(t0.Add(2 * time.Second)); len(old) != 2 || pool.idleCount() != 2 {
+		t.Errorf("expiry removed %d, %d left idle; want 2 and 2", len(old), pool.idleCount())
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/picasso-faas/picasso/internal/testenv"
 )
 
 // The pieces the container image relies on: --dev-listen, the
@@ -46,7 +48,7 @@ func TestHealthcheckFollowsReadiness(t *testing.T) {
 		t.Fatalf("healthcheck of a ready server: %v\n%s", err, out.String())
 	}
 
-	env["PICASSO_PORT"] = strconv.Itoa(freePort(t))
+	env["PICASSO_PORT"] = strconv.Itoa(testenv.FreePort(t))
 	err := run(context.Background(), healthcheck, func(k string) string { return env[k] }, &out, &out)
 	if err == nil || !strings.Contains(err.Error(), "not ready") {
 		t.Fatalf("healthcheck with no server: %v, want not ready", err)

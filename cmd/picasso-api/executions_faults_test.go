@@ -17,6 +17,7 @@ import (
 	"github.com/picasso-faas/picasso"
 	"github.com/picasso-faas/picasso/backend/ironfunctionstest"
 	"github.com/picasso-faas/picasso/internal/testdb"
+	"github.com/picasso-faas/picasso/internal/testenv"
 	"github.com/picasso-faas/picasso/store"
 )
 
@@ -31,7 +32,7 @@ type replica struct {
 
 func startReplica(t *testing.T, args ...string) *replica {
 	t.Helper()
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	cmd := exec.Command(os.Args[0], append([]string{"--port", strconv.Itoa(port)}, args...)...)
 	cmd.Env = append(os.Environ(), runMainVar+"=1")
 	r := &replica{server: &server{url: "http://127.0.0.1:" + strconv.Itoa(port)}, cmd: cmd, logs: &lockedBuffer{},

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picasso-faas/picasso/internal/testenv"
 	"github.com/picasso-faas/picasso/internal/testlog"
 )
 
@@ -28,7 +28,7 @@ type server struct {
 // /healthz answers.
 func start(t *testing.T, env map[string]string, args ...string) *server {
 	t.Helper()
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{url: "http://127.0.0.1:" + strconv.Itoa(port), stdout: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	argv := append([]string{"picasso-api", "--port", strconv.Itoa(port)}, args...)
@@ -51,15 +51,6 @@ func start(t *testing.T, env map[string]string, args ...string) *server {
 func devArgs(t *testing.T) []string {
 	return []string{"--dev", "--db-uri", "sqlite://" + filepath.Join(t.TempDir(), "picasso.db"),
 		"--functions-dir", "../../examples/functions"}
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func (s *server) request(t *testing.T, method, path, body string, headers ...string) (int, http.Header, string) {

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/picasso-faas/picasso/internal/testenv"
 )
 
 // runMainVar makes the test binary behave as picasso-api itself, so that a
@@ -28,7 +30,7 @@ func TestMain(m *testing.M) {
 // TestSIGTERMDrains: a call in flight when SIGTERM arrives finishes, and
 // the process exits 0.
 func TestSIGTERMDrains(t *testing.T) {
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.Command(os.Args[0], append([]string{"--port", strconv.Itoa(port), "--drain-timeout", "10s"}, devArgs(t)...)...)
 	cmd.Env = append(os.Environ(), runMainVar+"=1")

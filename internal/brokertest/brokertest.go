@@ -136,17 +136,6 @@ func queueState(url, queue string) (amqp091.Queue, error) {
 	return ch.QueueDeclarePassive(queue, true, false, false, false, nil)
 }
 
-// FreePort returns a TCP port on loopback that nothing listens on now.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // waitPort polls until something accepts connections on addr.
 func waitPort(addr string, deadline time.Duration) bool {
 	end := time.Now().Add(deadline)

@@ -34,7 +34,7 @@ func StartNATS(t testing.TB) *Server {
 	if err != nil {
 		testenv.Unavailable(t, "nats-server: %v", err)
 	}
-	port := FreePort(t)
+	port := testenv.FreePort(t)
 	s := &Server{t: t, name: "nats-server", port: port, ready: 30 * time.Second,
 		args: []string{binary, "-a", "127.0.0.1", "-p", strconv.Itoa(port), "-js", "-sd", t.TempDir()}}
 	s.Start()
@@ -52,7 +52,7 @@ func StartRabbitMQ(t testing.TB) *Server {
 		testenv.Unavailable(t, "rabbitmq-server: %v", err)
 	}
 	dir := t.TempDir()
-	port, dist := FreePort(t), FreePort(t)
+	port, dist := testenv.FreePort(t), testenv.FreePort(t)
 	if err := os.WriteFile(filepath.Join(dir, "plugins"), []byte("[].\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

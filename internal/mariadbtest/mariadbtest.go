@@ -10,7 +10,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,7 +67,7 @@ func Start(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := &Server{t: t, binary: server, dataDir: filepath.Join(dir, "data"), port: freePort(t)}
+	s := &Server{t: t, binary: server, dataDir: filepath.Join(dir, "data"), port: testenv.FreePort(t)}
 	install := exec.Command(installer, append([]string{"--no-defaults", "--datadir=" + s.dataDir,
 		"--auth-root-authentication-method=normal", "--skip-test-db"}, append(asUser(), smallServer...)...)...)
 	if out, err := install.CombinedOutput(); err != nil {
@@ -212,13 +211,4 @@ func asUser() []string {
 		return []string{"--user=root"}
 	}
 	return nil
-}
-
-func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

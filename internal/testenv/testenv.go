@@ -4,7 +4,9 @@
 package testenv
 
 import (
+	"net"
 	"os"
+	"strconv"
 	"testing"
 )
 
@@ -29,4 +31,23 @@ func MySQLDSN() string {
 		return dsn
 	}
 	return "root@tcp(127.0.0.1:3306)/"
+}
+
+// FreePort returns a TCP port on loopback that nothing listens on now: one
+// the system handed out and that was freed at once.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// RefusedAddr returns a loopback host:port of a FreePort, where a
+// connection is refused rather than left to time out.
+func RefusedAddr(t testing.TB) string {
+	t.Helper()
+	return "127.0.0.1:" + strconv.Itoa(FreePort(t))
 }
